@@ -1,0 +1,1 @@
+"""Audit resource: verify the hash chain."""

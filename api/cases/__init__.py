@@ -1,0 +1,1 @@
+"""Case resource: open a case from a referral, read it and its history."""

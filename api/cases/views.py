@@ -1,0 +1,58 @@
+"""Case endpoints: a partner agency opens a case with a referral; staff and auditors read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import context
+from api.auth import current_actor
+from api.cases.schemas import CaseSchema, HistorySchema, OpenCaseSchema
+from engine import runtime
+from engine.queries.cases import get_case_view, list_case_history
+
+blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases and their history")
+
+
+def _case_view(case_id: str) -> dict[str, Any]:
+    with context.db().reading() as session:
+        return get_case_view(session, current_actor(), case_id)
+
+
+@blp.route("")
+class Cases(MethodView):
+    @blp.arguments(OpenCaseSchema)
+    @blp.response(201, CaseSchema)
+    @blp.alt_response(403, description="My groups may not start this process")
+    @blp.alt_response(404, description="No such process deployed")
+    @blp.alt_response(422, description="Referral form invalid: each field's JSON pointer and reason")
+    def post(self, body: dict[str, Any]) -> Any:
+        """Open a case from a referral and start its process"""
+        subject = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in body["subject"].items()}
+        case_id = runtime.open_case(context.db(), process=body["process"], subject=subject, data=body["data"],
+                                    actor=current_actor(), now=context.now())
+        return _case_view(case_id)
+
+
+@blp.route("/<uuid:case_id>")
+class CaseById(MethodView):
+    @blp.response(200, CaseSchema)
+    @blp.alt_response(404, description="No such case visible to me")
+    def get(self, case_id: Any) -> Any:
+        """Read a case: its instances, route, open tasks and current position"""
+        runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "case")
+        return _case_view(str(case_id))
+
+
+@blp.route("/<uuid:case_id>/history")
+class CaseHistory(MethodView):
+    @blp.response(200, HistorySchema)
+    @blp.alt_response(404, description="No such case visible to me")
+    def get(self, case_id: Any) -> Any:
+        """Read a case's history: every audit event in order, with submitted form data"""
+        runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "history")
+        with context.db().reading() as session:
+            events = list_case_history(session, current_actor(), str(case_id))
+        return {"case_id": str(case_id), "events": events}

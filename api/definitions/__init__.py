@@ -1,0 +1,1 @@
+"""Process definition resource: deploy BPMN versions and read them back."""

@@ -1,0 +1,28 @@
+"""Marshmallow schemas of the definition resource."""
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields
+
+
+class DefinitionSchema(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    sha256 = fields.String()
+    start_form = fields.String(allow_none=True)
+    start_lane = fields.String(allow_none=True)
+    deployed_by = fields.String()
+    deployed_at = fields.AwareDateTime()
+    validation_report = fields.Dict()
+
+
+class DeployedSchema(DefinitionSchema):
+    created = fields.Boolean(metadata={"description": "false when the same XML was already the latest version"})
+
+
+class UploadSchema(Schema):
+    file = Upload(required=True, metadata={"description": "a BPMN 2.0 XML file"})
+
+
+class DeployOptionsSchema(Schema):
+    key = fields.String(metadata={"description": "which executable process to deploy, if the file has several"})

@@ -1,0 +1,1 @@
+"""Form resource: the JSON Schema of each Signs of Safety form."""

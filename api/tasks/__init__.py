@@ -1,0 +1,1 @@
+"""Task queue resource: list, read, claim, unclaim, complete."""

@@ -1,0 +1,75 @@
+"""Who may see and do what: roles are groups, lanes are groups, cases are visible by involvement.
+
+Not allowed to see → NotFound (404, no leak that the thing exists); allowed to see but not to act
+→ Forbidden (403).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from engine.errors import Forbidden, NotFound
+from engine.models import Case, HumanTask, ProcessDefinition
+
+
+class Role(StrEnum):
+    """Groups that carry a role beyond working a lane."""
+
+    AUDITOR = "auditor"
+    PROCESS_OWNER = "process_owner"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated user a call acts for."""
+
+    username: str
+    groups: frozenset[str]
+
+    def has(self, role: Role | str) -> bool:
+        return str(role) in self.groups
+
+
+SYSTEM = Actor("system", frozenset())
+
+
+def require_role(actor: Actor, role: Role) -> None:
+    if not actor.has(role):
+        raise Forbidden(f"this needs the {role} role")
+
+
+def require_task_visible(actor: Actor, task: HumanTask | None) -> HumanTask:
+    """A task is visible to members of its candidate group only; others get 404."""
+    if task is None or task.candidate_group not in actor.groups:
+        raise NotFound("task not found")
+    return task
+
+
+def require_can_start(actor: Actor, definition: ProcessDefinition) -> None:
+    if definition.start_lane and definition.start_lane not in actor.groups:
+        raise Forbidden(f"only the {definition.start_lane} group may start {definition.key}")
+
+
+def case_visible(session: Session, actor: Actor, case: Case) -> bool:
+    """Auditors see every case; others the cases they raised or whose tasks their groups hold."""
+    if actor.has(Role.AUDITOR) or case.created_by == actor.username:
+        return True
+    involved = select(HumanTask.id).where(
+        HumanTask.case_id == case.id, HumanTask.candidate_group.in_(actor.groups)
+    )
+    if case.restricted:
+        involved = select(HumanTask.id).where(
+            HumanTask.case_id == case.id,
+            (HumanTask.assignee == actor.username) | (HumanTask.completed_by == actor.username),
+        )
+    return bool(session.scalar(select(exists(involved))))
+
+
+def require_case_visible(session: Session, actor: Actor, case: Case | None) -> Case:
+    if case is None or not case_visible(session, actor, case):
+        raise NotFound("case not found")
+    return case

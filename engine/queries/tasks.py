@@ -1,0 +1,106 @@
+"""Task queue reads: filtered, sorted by due date, keyset-paginated on (due_at, id)."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+import forms
+from engine import access
+from engine.access import Actor
+from engine.definitions import parsed_specs
+from engine.errors import Forbidden, InvalidInput
+from engine.models import Case, HumanTask, ProcessDefinition, ProcessInstance, TaskStatus, UTCDateTime
+from engine.state import load_workflow
+
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+_SORT_DUE = func.coalesce(HumanTask.due_at, literal(NO_DEADLINE, UTCDateTime()))
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """What a queue view asks for; `group=None` means every group of the actor."""
+
+    group: str | None = None
+    assigned_to_me: bool = False
+    process: str | None = None
+    overdue: bool = False
+    status: str = TaskStatus.READY
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[HumanTask]
+    next_cursor: str | None
+
+
+def encode_cursor(task: HumanTask) -> str:
+    due = (task.due_at or NO_DEADLINE).isoformat()
+    return base64.urlsafe_b64encode(orjson.dumps([due, task.id])).decode("ascii")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        due, task_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+        return datetime.fromisoformat(due), str(task_id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("the cursor is not one this API issued", details=[{"pointer": "/cursor"}]) from exc
+
+
+def _queue_query(actor: Actor, wanted: TaskFilter, now: datetime) -> Select[tuple[HumanTask]]:
+    if wanted.group is not None and wanted.group not in actor.groups:
+        raise Forbidden(f"you are not a member of the group {wanted.group}")
+    groups = [wanted.group] if wanted.group else sorted(actor.groups)
+    query = select(HumanTask).where(HumanTask.candidate_group.in_(groups), HumanTask.status == wanted.status)
+    if wanted.assigned_to_me:
+        query = query.where(HumanTask.assignee == actor.username)
+    if wanted.process:
+        query = query.where(HumanTask.process_key == wanted.process)
+    if wanted.overdue:
+        query = query.where(HumanTask.due_at < now)
+    return query
+
+
+def list_tasks_for_actor(
+    session: Session, actor: Actor, wanted: TaskFilter, now: datetime, limit: int = 50, cursor: str | None = None
+) -> TaskPage:
+    """One page of the actor's queue, soonest deadline first (tasks with no deadline last)."""
+    query = _queue_query(actor, wanted, now)
+    if cursor:
+        due, task_id = decode_cursor(cursor)
+        query = query.where(or_(due < _SORT_DUE, and_(due == _SORT_DUE, HumanTask.id > task_id)))
+    rows = list(session.scalars(query.order_by(_SORT_DUE, HumanTask.id).limit(limit + 1)))
+    more = len(rows) > limit
+    items = rows[:limit]
+    return TaskPage(items, encode_cursor(items[-1]) if more and items else None)
+
+
+def get_task_for_actor(session: Session, actor: Actor, task_id: str) -> HumanTask:
+    return access.require_task_visible(actor, session.get(HumanTask, task_id))
+
+
+def get_task_detail(session: Session, actor: Actor, task_id: str) -> dict[str, Any]:
+    """A task with its case reference, its form's JSON Schema and the data that prefills it."""
+    task = get_task_for_actor(session, actor, task_id)
+    schema = forms.load_form(task.form_key)
+    case = session.get_one(Case, task.case_id)
+    return {"task": task, "case_reference": case.reference, "form_schema": schema,
+            "data": _current_data(session, task, schema)}
+
+
+def _current_data(session: Session, task: HumanTask, schema: dict[str, Any]) -> dict[str, Any]:
+    if task.status != TaskStatus.READY:
+        return {}
+    instance = session.get_one(ProcessInstance, task.instance_id)
+    definition = session.get_one(ProcessDefinition, instance.definition_id)
+    workflow = load_workflow(instance.state, *parsed_specs(definition))
+    spiff_task = workflow.get_task_from_id(UUID(task.id))
+    fields = schema.get("properties", {})
+    return {k: v for k, v in spiff_task.data.items() if k in fields} if spiff_task else {}

@@ -1,0 +1,359 @@
+"""The one write path: every change to workflow state is a function here, one transaction each.
+
+Each function loads what it needs, checks access, changes the workflow, rewrites projections,
+appends the audit event and commits once. The clock (`now`) is always a parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+import forms
+from engine import access
+from engine.access import Actor
+from engine.audit import record_event
+from engine.calendar import LONDON, default_calendar
+from engine.db import Database
+from engine.definitions import check_diagram, parsed_specs
+from engine.errors import FieldProblem, FormInvalid, NotFound, StaleState
+from engine.models import (
+    Case,
+    CaseKind,
+    Group,
+    HumanTask,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+    ReferenceCounter,
+    TaskStatus,
+    Timer,
+)
+from engine.projection import Snapshot, StepContext, project_step, take_snapshot
+from engine.scripting import script_engine
+from engine.state import STATE_FORMAT, WorkflowCache, dump_workflow, load_workflow
+
+REFERENCE_PREFIXES = {"mash_screening": "MASH", "lado_allegation": "LADO"}
+CASE_KINDS = {"lado_allegation": CaseKind.ALLEGATION}
+WORKFLOWS = WorkflowCache()
+
+
+# --- definitions -------------------------------------------------------------------------------
+
+
+def deploy_definition(
+    db: Database, data: bytes, file_name: str, actor: Actor, now: datetime, key: str | None = None
+) -> tuple[ProcessDefinition, bool]:
+    """Check and store a diagram as the next version of its process; unchanged XML is not redeployed."""
+    access.require_role(actor, access.Role.PROCESS_OWNER)
+    with db.unit_of_work() as session:
+        groups = session.scalars(select(Group.name)).all()
+        checked = check_diagram(data, file_name, groups, key)
+        latest = _latest_definition(session, checked.key)
+        if latest is not None and latest.sha256 == checked.sha256:
+            return latest, False
+        definition = ProcessDefinition(
+            key=checked.key, version=(latest.version + 1) if latest else 1, name=checked.name,
+            sha256=checked.sha256, bpmn_xml=checked.xml, start_form=checked.start_form,
+            start_lane=checked.start_lane, deployed_by=actor.username, deployed_at=now,
+            validation_report=checked.report,
+        )
+        session.add(definition)
+        session.flush()
+        record_event(session, at=now, actor=actor.username, action="definition_deployed",
+                     payload={"key": definition.key, "version": definition.version, "sha256": definition.sha256})
+        return definition, True
+
+
+def _latest_definition(session: Session, key: str) -> ProcessDefinition | None:
+    query = select(ProcessDefinition).where(ProcessDefinition.key == key)
+    return session.scalars(query.order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+
+# --- cases and instances -------------------------------------------------------------------------
+
+
+def open_case(
+    db: Database, *, process: str, subject: dict[str, Any], data: dict[str, Any], actor: Actor, now: datetime
+) -> str:
+    """Record a referral: a new case with a readable reference and a running instance of `process`."""
+    with db.unit_of_work() as session:
+        definition = _latest_definition(session, process)
+        if definition is None:
+            raise NotFound(f"no process '{process}' is deployed")
+        access.require_can_start(actor, definition)
+        referral = _validated(definition.start_form, data, pointer_prefix="/data") if definition.start_form else data
+        case = Case(reference=_next_reference(session, process, now), kind=CASE_KINDS.get(process, CaseKind.CHILD),
+                    subject=subject, created_by=actor.username, created_at=now)
+        session.add(case)
+        session.flush()
+        record_event(session, at=now, actor=actor.username, action="case_opened", case_id=case.id,
+                     payload={"reference": case.reference, "process": process, "subject": subject, "data": referral})
+        calendar = default_calendar()
+        start_data = {
+            "case_id": case.id, "case_reference": case.reference, "referral": referral, "subject": subject,
+            "received_at": now.isoformat(), "clock_started_at": calendar.clock_start(now).isoformat(),
+        }
+        _start_instance(session, case, definition, start_data, actor, now)
+        return case.id
+
+
+def _next_reference(session: Session, process: str, now: datetime) -> str:
+    prefix = REFERENCE_PREFIXES.get(process, process[:4].upper())
+    year = now.astimezone(LONDON).year
+    counter = session.get(ReferenceCounter, (prefix, year), with_for_update=True)
+    if counter is None:
+        counter = ReferenceCounter(prefix=prefix, year=year, last=0)
+        session.add(counter)
+    counter.last += 1
+    return f"{prefix}-{year}-{counter.last:06d}"
+
+
+def _start_instance(
+    session: Session, case: Case, definition: ProcessDefinition, data: dict[str, Any], actor: Actor,
+    now: datetime, parent: ProcessInstance | None = None,
+) -> ProcessInstance:
+    spec, subprocess_specs = parsed_specs(definition)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(now))
+    workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
+    instance = ProcessInstance(case_id=case.id, definition_id=definition.id, state=b"", state_format=STATE_FORMAT,
+                               started_by=actor.username, started_at=now, route=[],
+                               parent_instance_id=parent.id if parent else None)
+    session.add(instance)
+    session.flush()
+    record_event(session, at=now, actor=actor.username, action="process_started", case_id=case.id,
+                 instance_id=instance.id, payload={"process": definition.key, "version": definition.version})
+    _advance(session, instance, definition, workflow, Snapshot(), actor, now)
+    return instance
+
+
+def _advance(
+    session: Session, instance: ProcessInstance, definition: ProcessDefinition, workflow: BpmnWorkflow,
+    before: Snapshot, actor: Actor, now: datetime, done_task_id: str | None = None,
+) -> None:
+    """Run engine steps, then persist state, projections, completion and hand-offs."""
+    workflow.do_engine_steps()
+    after = take_snapshot(workflow)
+    ctx = StepContext(session, instance, definition.key, workflow, default_calendar(), now)
+    had_outcome = instance.outcome is not None
+    project_step(ctx, before, after, done_task_id)
+    if workflow.is_completed():
+        instance.status, instance.completed_at = InstanceStatus.COMPLETED, now
+    instance.state = dump_workflow(workflow)
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise StaleState("someone else changed this case first; reload and try again") from exc
+    if not had_outcome and instance.outcome is not None:
+        _reach_outcome(session, instance, workflow, actor, now)
+
+
+def _reach_outcome(
+    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: Actor, now: datetime
+) -> None:
+    record_event(session, at=now, actor=actor.username, action="outcome_reached", case_id=instance.case_id,
+                 instance_id=instance.id, payload={"outcome": instance.outcome, "name": instance.outcome_name,
+                                                   "starts_process": instance.starts_process})
+    if not instance.starts_process:
+        return
+    target = _latest_definition(session, instance.starts_process)
+    if target is None:
+        record_event(session, at=now, actor=actor.username, action="handoff_recorded", case_id=instance.case_id,
+                     instance_id=instance.id,
+                     payload={"process": instance.starts_process, "deployed": False})
+        return
+    case = session.get_one(Case, instance.case_id)
+    data = {**workflow.last_task.data, "handoff_from": {"instance_id": instance.id, "outcome": instance.outcome}}
+    _start_instance(session, case, target, data, actor, now, parent=instance)
+
+
+@contextmanager
+def _live_workflow(session: Session, instance: ProcessInstance, now: datetime) -> Iterator[BpmnWorkflow]:
+    """The instance's workflow (cached by revision); the cache entry is dropped if the step fails."""
+    definition = session.get_one(ProcessDefinition, instance.definition_id)
+    workflow = WORKFLOWS.get(instance.id, instance.revision)
+    if workflow is None:
+        workflow = load_workflow(instance.state, *parsed_specs(definition))
+    workflow.script_engine = script_engine(now)
+    yield workflow
+
+
+def _remember(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    WORKFLOWS.put(instance.id, instance.revision, workflow)
+
+
+# --- tasks ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """The task after a change, plus its instance's new revision."""
+
+    task_id: str
+    status: str
+    assignee: str | None
+    revision: int
+
+
+def _open_task(session: Session, task_id: str, actor: Actor) -> HumanTask:
+    task = access.require_task_visible(actor, session.get(HumanTask, task_id, with_for_update=True))
+    if task.status != TaskStatus.READY:
+        raise StaleState(f"this task is already {task.status}")
+    return task
+
+
+def claim_task(db: Database, task_id: str, actor: Actor, now: datetime) -> TaskChange:
+    """Take a task from the group queue; claiming a task someone else holds is a conflict."""
+    with db.unit_of_work() as session:
+        task = _open_task(session, task_id, actor)
+        if task.assignee not in (None, actor.username):
+            raise StaleState("this task is claimed by someone else")
+        if task.assignee is None:
+            task.assignee, task.claimed_at = actor.username, now
+            record_event(session, at=now, actor=actor.username, action="task_claimed", case_id=task.case_id,
+                         instance_id=task.instance_id, task_id=task.id, payload={"name": task.name})
+        return _change(session, task)
+
+
+def unclaim_task(db: Database, task_id: str, actor: Actor, now: datetime) -> TaskChange:
+    """Give a claimed task back to the group queue; only its assignee may."""
+    with db.unit_of_work() as session:
+        task = _open_task(session, task_id, actor)
+        if task.assignee != actor.username:
+            raise StaleState("only the person who claimed this task can give it back")
+        task.assignee, task.claimed_at = None, None
+        record_event(session, at=now, actor=actor.username, action="task_unclaimed", case_id=task.case_id,
+                     instance_id=task.instance_id, task_id=task.id, payload={"name": task.name})
+        return _change(session, task)
+
+
+def _change(session: Session, task: HumanTask) -> TaskChange:
+    revision = session.scalar(select(ProcessInstance.revision).where(ProcessInstance.id == task.instance_id))
+    return TaskChange(task.id, task.status, task.assignee, int(revision or 0))
+
+
+def _validated(form_key: str, data: Any, pointer_prefix: str = "") -> dict[str, Any]:
+    errors = forms.validate_form(form_key, data)
+    if errors:
+        problems = [FieldProblem(pointer_prefix + e.pointer, e.message, e.validator) for e in errors]
+        raise FormInvalid(f"{len(problems)} field(s) of form {form_key} are invalid", problems)
+    return dict(data)
+
+
+def complete_task(db: Database, task_id: str, data: dict[str, Any], actor: Actor, now: datetime) -> TaskChange:
+    """Submit a task's form: validate, run the workflow on, persist everything in one transaction."""
+    with db.unit_of_work() as session:
+        task = _open_task(session, task_id, actor)
+        if task.assignee not in (None, actor.username):
+            raise StaleState("this task is claimed by someone else")
+        stamped = {**data, "author": actor.username, "completed_at": now.isoformat(), "case_id": task.case_id}
+        submitted = _validated(task.form_key, stamped, pointer_prefix="/data")
+        instance = session.get_one(ProcessInstance, task.instance_id)
+        with _live_workflow(session, instance, now) as workflow:
+            try:
+                _run_user_task(session, instance, workflow, task, submitted, actor, now)
+            except BaseException:
+                WORKFLOWS.evict(instance.id)
+                raise
+        change = _change(session, task)
+    _remember(instance, workflow)
+    return change
+
+
+def _run_user_task(
+    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, task: HumanTask,
+    submitted: dict[str, Any], actor: Actor, now: datetime,
+) -> None:
+    spiff_task = workflow.get_task_from_id(UUID(task.id))
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise StaleState("this task has already been completed")
+    before = take_snapshot(workflow)
+    spiff_task.data.update(submitted)
+    spiff_task.run()
+    task.status, task.completed_at, task.completed_by = TaskStatus.COMPLETED, now, actor.username
+    task.assignee = task.assignee or actor.username
+    definition = session.get_one(ProcessDefinition, instance.definition_id)
+    _advance(session, instance, definition, workflow, before, actor, now, done_task_id=task.id)
+    record_event(session, at=now, actor=actor.username, action="task_completed", case_id=task.case_id,
+                 instance_id=instance.id, task_id=task.id,
+                 payload={"name": task.name, "element_id": task.element_id, "form": task.form_key,
+                          "data": submitted})
+
+
+# --- timers --------------------------------------------------------------------------------------
+
+
+def due_timer_instances(db: Database, now: datetime, limit: int = 100) -> list[str]:
+    """Instances with at least one timer due at `now` (an indexed scan of the timer projection)."""
+    with db.reading() as session:
+        query = (select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
+                                                 Timer.fires_at <= now)
+                 .group_by(Timer.instance_id).order_by(func.min(Timer.fires_at)).limit(limit))
+        return list(session.scalars(query))
+
+
+def fire_due_timers(db: Database, now: datetime, limit: int = 100) -> int:
+    """Fire every timer due at `now`, one instance per transaction; returns how many instances moved."""
+    return sum(fire_instance_timers(db, instance_id, now) for instance_id in due_timer_instances(db, now, limit))
+
+
+def fire_instance_timers(db: Database, instance_id: str, now: datetime) -> int:
+    """Fire the due timers of one instance; 0 when another worker got there first."""
+    try:
+        with db.unit_of_work() as session:
+            due = _claim_due_timers(session, instance_id, now)
+            if not due:
+                return 0
+            instance = session.get_one(ProcessInstance, instance_id)
+            with _live_workflow(session, instance, now) as workflow:
+                try:
+                    _fire(session, instance, workflow, due, now)
+                except BaseException:
+                    WORKFLOWS.evict(instance.id)
+                    raise
+    except StaleState:
+        return 0
+    _remember(instance, workflow)
+    return 1
+
+
+def _claim_due_timers(session: Session, instance_id: str, now: datetime) -> list[Timer]:
+    query = select(Timer).where(Timer.instance_id == instance_id, Timer.fired_at.is_(None),
+                                Timer.cancelled_at.is_(None), Timer.fires_at <= now)
+    return list(session.scalars(query.with_for_update(skip_locked=True)))
+
+
+def _fire(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, due: list[Timer],
+          now: datetime) -> None:
+    before = take_snapshot(workflow)
+    workflow.refresh_timers()
+    definition = session.get_one(ProcessDefinition, instance.definition_id)
+    _advance(session, instance, definition, workflow, before, access.SYSTEM, now)
+    for timer in due:
+        record_event(session, at=now, actor=access.SYSTEM.username, action="timer_fired", case_id=instance.case_id,
+                     instance_id=instance.id, task_id=timer.id,
+                     payload={"element_id": timer.element_id, "name": timer.name, "rule": timer.rule,
+                              "fires_at": timer.fires_at.isoformat()})
+
+
+# --- reads that are audited ----------------------------------------------------------------------
+
+
+def record_case_read(db: Database, case_id: str, actor: Actor, now: datetime, what: str) -> None:
+    """Every read of a case record is an audit event (domain §9.3); unseen cases are 404."""
+    with db.unit_of_work() as session:
+        access.require_case_visible(session, actor, session.get(Case, case_id))
+        record_event(session, at=now, actor=actor.username, action="case_viewed", case_id=case_id,
+                     payload={"what": what})
+
+

@@ -1,0 +1,166 @@
+"""The script engine: BPMN expressions and scripts run under RestrictedPython, never bare eval.
+
+Diagrams are untrusted input. Expressions see the task data, a whitelist of builtins and the
+safeguarding helpers below (calendar arithmetic, RAG deadlines); they cannot import, reach
+dunder attributes or touch the file system. Compiled code is cached by source text.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from types import CodeType
+from typing import Any
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
+from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from engine.calendar import WorkingCalendar, default_calendar
+
+
+class UnsafeScript(ValueError):
+    """RestrictedPython refused to compile an expression or script."""
+
+
+_EXTRA_BUILTINS: dict[str, Any] = {
+    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
+    for name in ("any", "all", "sum", "min", "max", "sorted", "list", "dict", "set", "enumerate", "map", "filter")
+}
+
+_INPLACE = {
+    "+=": operator.iadd,
+    "-=": operator.isub,
+    "*=": operator.imul,
+    "|=": operator.ior,
+}
+
+
+def _inplacevar(op: str, x: Any, y: Any) -> Any:
+    if op not in _INPLACE:
+        raise UnsafeScript(f"operator {op} is not allowed in scripts")
+    return _INPLACE[op](x, y)
+
+
+def _guards() -> dict[str, Any]:
+    return {
+        "__builtins__": {**safe_builtins, **_EXTRA_BUILTINS},
+        "_getattr_": safer_getattr,
+        "_getitem_": default_guarded_getitem,
+        "_getiter_": default_guarded_getiter,
+        "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        "_unpack_sequence_": guarded_unpack_sequence,
+        "_write_": full_write_guard,
+        "_inplacevar_": _inplacevar,
+    }
+
+
+@lru_cache(maxsize=2048)
+def compile_expression(source: str) -> CodeType:
+    """Compile one expression in restricted mode; UnsafeScript names what was refused."""
+    result = compile_restricted_eval(source.strip(), "<expression>")
+    if result.errors or result.code is None:
+        raise UnsafeScript("; ".join(result.errors) or "the expression does not compile")
+    return result.code
+
+
+@lru_cache(maxsize=512)
+def compile_script(source: str) -> CodeType:
+    """Compile a script task's body in restricted mode."""
+    result = compile_restricted_exec(source, "<script>")
+    if result.errors or result.code is None:
+        raise UnsafeScript("; ".join(result.errors) or "the script does not compile")
+    return result.code
+
+
+def _as_datetime(value: str | datetime) -> datetime:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        raise ValueError(f"{value!r} has no timezone; dates in task data must carry an offset")
+    return moment
+
+
+def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
+    """The functions diagrams may call; each takes and returns ISO strings, as timers need."""
+
+    def add_working_days(start: str, n: int) -> str:
+        return calendar.add_working_days(_as_datetime(start), int(n)).isoformat()
+
+    def add_calendar_months(start: str, n: int) -> str:
+        return calendar.add_calendar_months(_as_datetime(start), int(n)).isoformat()
+
+    def end_of_day(start: str) -> str:
+        return calendar.add_working_days(_as_datetime(start), 0).isoformat()
+
+    def add_hours(start: str, n: float) -> str:
+        return (_as_datetime(start) + timedelta(hours=float(n))).astimezone(UTC).isoformat()
+
+    def due_for_rag(rag: str, start: str) -> str:
+        # Local policy defaults (domain §3 step 4, VERIFY with the process owner).
+        return add_hours(start, 4) if rag == "red" else add_working_days(start, 1)
+
+    def agency_requested(checks: Iterable[Mapping[str, Any]], *agencies: str) -> bool:
+        return any(check.get("agency") in agencies for check in checks or ())
+
+    return {
+        "add_working_days": add_working_days,
+        "add_calendar_months": add_calendar_months,
+        "end_of_day": end_of_day,
+        "add_hours": add_hours,
+        "due_for_rag": due_for_rag,
+        "agency_requested": agency_requested,
+    }
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates with RestrictedPython over the task data plus the helpers."""
+
+    def __init__(self, helpers: Mapping[str, Callable[..., Any]]) -> None:
+        super().__init__(dict(helpers))
+        self._base = {**_guards(), **self.globals}
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        scope = {**self._base, **(external_context or {}), **context}
+        return eval(compile_expression(expression), scope)  # noqa: S307 - restricted bytecode
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        clash = set(self.globals).intersection(context)
+        if clash:
+            raise ValueError(f"task data overwrites helper function(s): {sorted(clash)}")
+        scope = {**self._base, **(external_context or {}), **context}
+        exec(compile_script(script), scope)  # noqa: S102 - restricted bytecode
+        for key, value in scope.items():
+            if key not in self._base and not key.startswith("_") and not callable(value):
+                context[key] = value
+        for key in [k for k in context if k not in scope]:
+            context.pop(key)
+        return True
+
+
+class ClockedScriptEngine(PythonScriptEngine):
+    """A script engine that also carries the engine's clock, which our timers compare against."""
+
+    def __init__(self, environment: RestrictedEnvironment, now: datetime) -> None:
+        super().__init__(environment=environment)
+        self.now = now
+
+
+_ENVIRONMENTS: dict[int, RestrictedEnvironment] = {}
+
+
+def script_engine(now: datetime, calendar: WorkingCalendar | None = None) -> ClockedScriptEngine:
+    """A script engine for one step at `now` (environments are shared: they hold no state)."""
+    cal = calendar or default_calendar()
+    key = hash(cal)
+    if key not in _ENVIRONMENTS:
+        _ENVIRONMENTS[key] = RestrictedEnvironment(safeguarding_helpers(cal))
+    return ClockedScriptEngine(_ENVIRONMENTS[key], now)

@@ -1,0 +1,93 @@
+"""Serialize a running workflow without its spec, and keep live workflows in a revision-keyed cache.
+
+SpiffWorkflow's serializer embeds the whole parsed spec in every instance; we store the BPMN once
+per definition version instead (`process_definition.bpmn_xml`) and rebuild the spec from it, so an
+instance blob holds only its task tree and data. `STATE_FORMAT` is our own format version, kept
+beside each blob so a later SpiffWorkflow upgrade can be migrated row by row.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+from uuid import UUID
+
+import orjson
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from engine.definitions import ClockedDuration, ClockedTimeDate
+
+STATE_FORMAT = 1
+
+
+class SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """The top-level workflow converter, minus the spec (restored from the definition instead)."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _registry() -> Any:
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = SpeclessWorkflowConverter
+    config[ClockedTimeDate] = TimerConditionalEventDefinitionConverter
+    config[ClockedDuration] = TimerConditionalEventDefinitionConverter
+    return BpmnWorkflowSerializer.configure(config)
+
+
+_REGISTRY = _registry()
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> bytes:
+    """The instance's state as compact JSON bytes (no spec inside)."""
+    return orjson.dumps(_REGISTRY.convert(workflow))
+
+
+def load_workflow(blob: bytes, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
+    """Rebuild a workflow from its blob and the spec of its definition version."""
+    return _REGISTRY.restore(orjson.loads(blob), spec=spec, subprocess_specs=subprocess_specs)
+
+
+class WorkflowCache:
+    """Live workflows keyed by instance id and revision.
+
+    Safe under the optimistic lock: an entry is used only when its revision equals the row's, and
+    a transaction that fails evicts the entry it may have mutated.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._entries: OrderedDict[str, tuple[int, BpmnWorkflow]] = OrderedDict()
+
+    def get(self, instance_id: str, revision: int) -> BpmnWorkflow | None:
+        entry = self._entries.pop(instance_id, None)
+        if entry is None or entry[0] != revision:
+            return None
+        return entry[1]
+
+    def put(self, instance_id: str, revision: int, workflow: BpmnWorkflow) -> None:
+        self._entries[instance_id] = (revision, workflow)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def evict(self, instance_id: str) -> None:
+        self._entries.pop(instance_id, None)
+
+    def clear(self) -> None:
+        self._entries.clear()

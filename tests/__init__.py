@@ -1,0 +1,1 @@
+"""Tests for sosflow, laid out like the packages they test."""

@@ -1,0 +1,1 @@
+"""API tests: the HTTP interface on a real database."""

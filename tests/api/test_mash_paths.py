@@ -1,0 +1,108 @@
+"""One path test per MASH screening outcome, driven through the HTTP API from referral to end."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import ApiClient
+from tests.factories import form_data, referral, subject
+
+
+def open_referral(api: ApiClient) -> dict[str, Any]:
+    body = {"process": "mash_screening", "subject": subject(), "data": referral()}
+    return api.post("/api/v1/cases", "rita", 201, json=body)
+
+
+def only_task(api: ApiClient, user: str, **query: str) -> dict[str, Any]:
+    page = api.get("/api/v1/tasks", user, query_string=query)
+    assert len(page["items"]) == 1, page
+    return page["items"][0]
+
+
+def complete(api: ApiClient, user: str, form: str, **overrides: Any) -> dict[str, Any]:
+    task = only_task(api, user)
+    assert task["form"] == form
+    return api.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": form_data(form, **overrides)})
+
+
+def screen(api: ApiClient, agencies: list[str], immediate_danger: bool = False) -> None:
+    checks = [{"agency": a, "requested_at": "2026-05-22T10:45:00+01:00"} for a in agencies]
+    complete(api, "sam", "mash_screening", partner_checks=checks, immediate_danger=immediate_danger,
+             decision="cin_assessment_s17", draft_danger_statement="draft")
+
+
+def decide(api: ApiClient, decision: str) -> None:
+    extra = {"cin_assessment_s17": {"assessment_team": "Assessment team 2"},
+             "early_help": {"early_help_provider": "North family hub"}}.get(decision, {})
+    complete(api, "maya", "mash_decision", decision=decision, **extra)
+    complete(api, "bea", "referrer_feedback")
+
+
+def case_instance(api: ApiClient, case_id: str) -> dict[str, Any]:
+    case = api.get(f"/api/v1/cases/{case_id}", "audrey")
+    (instance,) = [i for i in case["instances"] if i["process"] == "mash_screening"]
+    return instance
+
+
+@pytest.mark.parametrize(
+    ("decision", "end_event", "starts_process"),
+    [
+        ("nfa", "end_nfa", None),
+        ("advice_signpost", "end_advice_signpost", None),
+        ("early_help", "end_early_help", "early_help"),
+        ("cin_assessment_s17", "end_cin_assessment", "cin_assessment"),
+        ("strategy_discussion_s47", "end_strategy_discussion", "strategy_discussion"),
+        ("immediate_protection", "end_manager_immediate_protection", "strategy_discussion"),
+    ],
+)
+def test_each_screening_decision_ends_the_case_on_its_outcome_and_shows_the_route(
+    api: ApiClient, decision: str, end_event: str, starts_process: str | None
+) -> None:
+    case = open_referral(api)
+    assert case["reference"] == "MASH-2026-000001"
+    screen(api, agencies=["police", "health"])
+    complete(api, "pc_police", "partner_check", agency="police")
+    complete(api, "hv_health", "partner_check", agency="health")
+    decide(api, decision)
+
+    instance = case_instance(api, case["id"])
+    assert instance["status"] == "completed"
+    assert instance["outcome"] == decision
+    assert instance["starts_process"] == starts_process
+    route = [step["id"] for step in instance["route"]]
+    assert route[0] == "start_contact_received"
+    assert route[-1] == end_event
+    assert {"screen_contact", "partner_check_police", "partner_check_health", "screening_decision",
+            "feedback_to_referrer"} <= set(route)
+    assert "partner_check_education" not in route
+
+
+def test_immediate_danger_goes_to_emergency_response_and_immediate_protection(api: ApiClient) -> None:
+    case = open_referral(api)
+    screen(api, agencies=[], immediate_danger=True)
+    complete(api, "maya", "emergency_response")
+
+    instance = case_instance(api, case["id"])
+    assert instance["outcome"] == "immediate_protection"
+    assert instance["route"][-1]["id"] == "end_immediate_protection"
+    assert "screening_decision" not in [step["id"] for step in instance["route"]]
+
+
+def test_without_partner_checks_the_referral_goes_straight_to_the_manager(api: ApiClient) -> None:
+    case = open_referral(api)
+    screen(api, agencies=[])
+    decide(api, "nfa")
+
+    instance = case_instance(api, case["id"])
+    assert instance["outcome"] == "nfa"
+    assert not [s for s in instance["route"] if s["id"].startswith("partner_check")]
+
+
+def test_other_agencies_check_goes_to_the_other_partners_lane(api: ApiClient) -> None:
+    open_referral(api)
+    screen(api, agencies=["housing"])
+    task = only_task(api, "ola_other")
+    assert task["lane"] == "mash_partner_other"
+    assert api.get("/api/v1/tasks", "pc_police")["items"] == []

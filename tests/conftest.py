@@ -1,0 +1,102 @@
+"""Shared fixtures: one real migrated database per test session (SQLite, or PostgreSQL when
+SOSFLOW_TEST_DATABASE_URL names one), emptied between tests; a fixed, advanceable clock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, text, update
+
+from engine import runtime
+from engine.audit import GENESIS_HASH
+from engine.calendar import LONDON
+from engine.db import Database
+from engine.migrate import upgrade
+from engine.models import (
+    ApiToken,
+    AuditEvent,
+    AuditHead,
+    Case,
+    HumanTask,
+    Membership,
+    ProcessDefinition,
+    ProcessInstance,
+    ReferenceCounter,
+    Timer,
+    User,
+)
+
+# Friday 22 May 2026, 10:30 London: the domain's worked example (Monday 25 May is a bank holiday).
+FIXED_NOW = datetime(2026, 5, 22, 10, 30, tzinfo=LONDON)
+
+
+@dataclass
+class Clock:
+    """The engine's clock in tests: fixed until a test moves it."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now = self.now + timedelta(**delta)
+        return self.now
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("SOSFLOW_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'sosflow.db'}"
+
+
+def _reset_postgres_schema(db: Database) -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    with db.engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS test_{worker} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA test_{worker}"))
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    url = _database_url(tmp_path_factory)
+    if url.startswith("postgresql"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        _reset_postgres_schema(Database.from_url(url))
+        separator = "&" if "?" in url else "?"
+        url = f"{url}{separator}options=-csearch_path%3Dtest_{worker}"
+    db = Database.from_url(url)
+    upgrade(db)
+    yield db
+    db.engine.dispose()
+
+
+_TABLES_TO_EMPTY = [AuditEvent, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter, ProcessDefinition,
+                    ApiToken, Membership, User]
+
+
+@pytest.fixture
+def db(database: Database) -> Iterator[Database]:
+    """The session's database, emptied of everything but the seeded groups."""
+    yield database
+    runtime.WORKFLOWS.clear()
+    with database.engine.begin() as connection:
+        for model in _TABLES_TO_EMPTY:
+            connection.execute(delete(model))
+        connection.execute(update(AuditHead).values(seq=0, hash=GENESIS_HASH))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(FIXED_NOW)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    return Path(__file__).resolve().parent.parent.parent / "shared"

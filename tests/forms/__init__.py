@@ -1,0 +1,1 @@
+"""Tests for forms/: the JSON Schema form files and forms.validate_form."""
