@@ -58,8 +58,8 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
     app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
     app.config.update(config)
     app.extensions["sosflow_db"] = db or Database.from_url()
-    register_error_handlers(app)
     api = Api(app)
+    register_error_handlers(app)  # after Api(), which registers its own HTTPException handler
     for blueprint, rule in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
         app.before_request_funcs.setdefault(blueprint.name, []).append(rule)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -24,7 +24,7 @@ def canonical_body(event: AuditEvent) -> bytes:
     """The bytes an event's hash covers: every field but the hashes, keys sorted."""
     body = {
         "seq": event.seq,
-        "at": event.at.isoformat(timespec="microseconds"),
+        "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor": event.actor,
         "action": event.action,
         "case_id": event.case_id,
@@ -54,7 +54,7 @@ def record_event(
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     event = AuditEvent(
         seq=head.seq + 1,
-        at=at.replace(microsecond=at.microsecond),
+        at=at.astimezone(UTC),
         actor=actor,
         action=action,
         case_id=case_id,

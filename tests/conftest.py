@@ -100,3 +100,6 @@ def clock() -> Clock:
 @pytest.fixture
 def shared_dir() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+from tests.api_client import api, app  # noqa: E402,F401  (fixtures shared by every test folder)

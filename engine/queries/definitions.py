@@ -21,3 +21,20 @@ def get_definition_version(session: Session, key: str, version: int) -> ProcessD
     if found is None:
         raise NotFound(f"no version {version} of {key}")
     return found
+
+
+def lane_groups(session: Session) -> set[str]:
+    """Every group that owns a lane in the latest version of each deployed process."""
+    from lxml import etree
+
+    from engine.definitions import BPMN_NS
+
+    names: set[str] = set()
+    latest: dict[str, ProcessDefinition] = {}
+    for definition in list_definitions(session):
+        latest.setdefault(definition.key, definition)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    for definition in latest.values():
+        root = etree.fromstring(definition.bpmn_xml.encode("utf-8"), parser)
+        names.update(lane.get("name") for lane in root.iter(f"{{{BPMN_NS}}}lane") if lane.get("name"))
+    return names

@@ -7,30 +7,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import ApiClient
-from tests.factories import form_data, referral, subject
-
-
-def open_referral(api: ApiClient) -> dict[str, Any]:
-    body = {"process": "mash_screening", "subject": subject(), "data": referral()}
-    return api.post("/api/v1/cases", "rita", 201, json=body)
-
-
-def only_task(api: ApiClient, user: str, **query: str) -> dict[str, Any]:
-    page = api.get("/api/v1/tasks", user, query_string=query)
-    assert len(page["items"]) == 1, page
-    return page["items"][0]
-
-
-def complete(api: ApiClient, user: str, form: str, **overrides: Any) -> dict[str, Any]:
-    task = only_task(api, user)
-    assert task["form"] == form
-    return api.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": form_data(form, **overrides)})
-
-
-def screen(api: ApiClient, agencies: list[str], immediate_danger: bool = False) -> None:
-    checks = [{"agency": a, "requested_at": "2026-05-22T10:45:00+01:00"} for a in agencies]
-    complete(api, "sam", "mash_screening", partner_checks=checks, immediate_danger=immediate_danger,
-             decision="cin_assessment_s17", draft_danger_statement="draft")
+from tests.api.helpers import complete, only_task, open_referral, screen
 
 
 def decide(api: ApiClient, decision: str) -> None:

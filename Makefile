@@ -1,0 +1,40 @@
+# sosflow: `make run` starts everything on SQLite with demo users; `make test` runs the suite.
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+VENDOR = api/static/vendor
+
+.PHONY: run test install assets lint bench clean
+
+run: install assets
+	$(BIN)/sosflow run
+
+test: install
+	$(BIN)/pytest -n 2 -q
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+assets: $(VENDOR)/.installed
+
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js $(VENDOR)/swagger-ui/
+	touch $@
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python bench/engine_throughput.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) instance

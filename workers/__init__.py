@@ -1,0 +1,1 @@
+"""Celery workers: thin, named tasks that each make exactly one `engine/` call."""
