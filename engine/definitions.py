@@ -8,6 +8,7 @@ every user task sits in a lane that names a group and names a form that exists.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -125,12 +126,17 @@ class CheckedDiagram:
     report: dict[str, Any] = field(default_factory=dict)
 
 
+XXE_PROBLEM = "DOCTYPE and entity declarations are refused (they enable XML external entity attacks)"
+
+
 def _safe_parse(data: bytes, file_name: str) -> Any:
     if len(data) > MAX_UPLOAD_BYTES:
-        raise DiagramInvalid([DiagramProblem(f"the file is larger than {MAX_UPLOAD_BYTES} bytes")])
+        raise DiagramInvalid(
+            [DiagramProblem(f"the file is larger than {MAX_UPLOAD_BYTES} bytes", file_name=file_name)]
+        )
+    # Refuse before lxml sees the bytes; the DOCTYPE check after parsing catches other encodings.
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        problem = "DOCTYPE and entity declarations are refused (they enable XML external entity attacks)"
-        raise DiagramInvalid([DiagramProblem(problem, file_name=file_name)])
+        raise DiagramInvalid([DiagramProblem(XXE_PROBLEM, file_name=file_name)])
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
@@ -139,21 +145,59 @@ def _safe_parse(data: bytes, file_name: str) -> Any:
         raise DiagramInvalid(
             [DiagramProblem(f"the file is not well-formed XML: {exc.msg}", line=line, file_name=file_name)]
         ) from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise DiagramInvalid([DiagramProblem(XXE_PROBLEM, file_name=file_name)])
     if root.tag != f"{{{BPMN_NS}}}definitions":
+        localname = etree.QName(root).localname
         raise DiagramInvalid(
-            [DiagramProblem(f"not a BPMN 2.0 document: the root element is {etree.QName(root).localname}")]
+            [DiagramProblem(f"not a BPMN 2.0 document: the root element is {localname}", file_name=file_name)]
         )
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DiagramInvalid(
+            [DiagramProblem("the file is not UTF-8 encoded; save it as UTF-8", file_name=file_name)]
+        ) from exc
     return root
 
 
-def _spiff_problem(exc: ValidationException, file_name: str) -> DiagramProblem:
+_ELEMENT_REPR = re.compile(r"<Element \{[^}]*\}(\w+) at 0x[0-9a-f]+>")
+MAX_MESSAGE_CHARS = 300
+
+
+def _sentence(text: str) -> str:
+    """One line of plain words: SpiffWorkflow and RestrictedPython messages can carry
+    namespaces, object reprs, newlines and whole expressions."""
+    text = _ELEMENT_REPR.sub(r"\1", text).replace(f"{{{BPMN_NS}}}", "bpmn:")
+    text = " ".join(text.split()).rstrip(". ")
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 1].rstrip() + "…"
+    return text
+
+
+def _element_id_at(root: Any, line: int | None) -> str | None:
+    if not line:
+        return None
+    return next((el.get("id") for el in root.iter(etree.Element) if el.sourceline == line and el.get("id")), None)
+
+
+def _spiff_problem(exc: ValidationException, file_name: str, root: Any) -> DiagramProblem:
+    line = getattr(exc, "line_number", None) or None
+    message = str(exc.args[0]) if exc.args else type(exc).__name__
     return DiagramProblem(
-        message=str(getattr(exc, "error_msg", None) or exc).splitlines()[0],
-        element_id=getattr(exc, "id", None) or None,
+        message=_sentence(message) or "SpiffWorkflow refused the diagram",
+        element_id=getattr(exc, "id", None) or _element_id_at(root, line),
         tag=getattr(exc, "tag", None) or None,
-        line=getattr(exc, "line_number", None) or None,
+        line=line,
         file_name=file_name,
     )
+
+
+def _unexpected_problem(what: str, exc: Exception, file_name: str) -> DiagramProblem:
+    detail = _sentence(str(exc))
+    reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return DiagramProblem(_sentence(f"{what} ({reason})"), file_name=file_name)
 
 
 def _parse_with_spiff(root: Any, file_name: str) -> SosBpmnParser:
@@ -161,35 +205,35 @@ def _parse_with_spiff(root: Any, file_name: str) -> SosBpmnParser:
     try:
         parser.add_bpmn_xml(root, file_name)
     except ValidationException as exc:
-        raise DiagramInvalid([_spiff_problem(exc, file_name)]) from exc
+        raise DiagramInvalid([_spiff_problem(exc, file_name, root)]) from exc
     except Exception as exc:  # SpiffWorkflow raises bare errors on constructs it does not support
-        raise DiagramInvalid([DiagramProblem(f"SpiffWorkflow cannot read this diagram: {exc}")]) from exc
+        raise DiagramInvalid([_unexpected_problem("SpiffWorkflow cannot read this diagram", exc, file_name)]) from exc
     return parser
 
 
-def _choose_process(parser: SosBpmnParser, root: Any, key: str | None) -> str:
+def _choose_process(parser: SosBpmnParser, key: str | None, file_name: str) -> str:
     executable = parser.get_process_ids()
     if not executable:
-        raise DiagramInvalid(
-            [DiagramProblem("no executable process: set isExecutable=\"true\" on the process to deploy")]
-        )
+        problem = "no executable process: set isExecutable=\"true\" on the process to deploy"
+        raise DiagramInvalid([DiagramProblem(problem, file_name=file_name)])
     if key is not None:
         if key not in executable:
-            raise DiagramInvalid([DiagramProblem(f"no executable process with id '{key}'")])
+            raise DiagramInvalid([DiagramProblem(f"no executable process with id '{key}'", file_name=file_name)])
         return key
     if len(executable) > 1:
-        names = ", ".join(sorted(executable))
-        raise DiagramInvalid([DiagramProblem(f"several executable processes ({names}); name one as `key`")])
+        problem = f"several executable processes ({', '.join(sorted(executable))}); name one as `key`"
+        raise DiagramInvalid([DiagramProblem(problem, file_name=file_name)])
     return str(executable[0])
 
 
-def _load_specs(parser: SosBpmnParser, key: str, file_name: str) -> tuple[Any, dict[str, Any]]:
+def _load_specs(parser: SosBpmnParser, root: Any, key: str, file_name: str) -> tuple[Any, dict[str, Any]]:
     try:
         return parser.get_spec(key), parser.get_subprocess_specs(key)
     except ValidationException as exc:
-        raise DiagramInvalid([_spiff_problem(exc, file_name)]) from exc
+        raise DiagramInvalid([_spiff_problem(exc, file_name, root)]) from exc
     except Exception as exc:
-        raise DiagramInvalid([DiagramProblem(f"SpiffWorkflow cannot build process '{key}': {exc}")]) from exc
+        problem = _unexpected_problem(f"SpiffWorkflow cannot build process '{key}'", exc, file_name)
+        raise DiagramInvalid([problem]) from exc
 
 
 def check_diagram(
@@ -198,8 +242,8 @@ def check_diagram(
     """Every check a deploy needs; raises DiagramInvalid listing each problem with its element."""
     root = _safe_parse(data, file_name)
     parser = _parse_with_spiff(root, file_name)
-    process_key = _choose_process(parser, root, key)
-    spec, subprocess_specs = _load_specs(parser, process_key, file_name)
+    process_key = _choose_process(parser, key, file_name)
+    spec, subprocess_specs = _load_specs(parser, root, process_key, file_name)
     groups = set(known_groups)
     problems = _expression_problems(root, file_name)
     all_specs = [spec, *subprocess_specs.values()]
@@ -295,13 +339,18 @@ def _compile_problem(node: Any, compile_: Any, file_name: str) -> DiagramProblem
     try:
         compile_(source)
     except (UnsafeScript, SyntaxError) as exc:
-        return DiagramProblem(f"expression refused: {exc}", element_id=_owner_id(element),
-                              tag=etree.QName(element).localname, line=element.sourceline, file_name=file_name)
-    return None
+        reason = str(exc)
+    except (RecursionError, MemoryError):  # what Python's compiler raises on very deep nesting
+        reason = "it is nested too deeply to compile"
+    else:
+        return None
+    return DiagramProblem(_sentence(f"expression refused: {reason}"), element_id=_owner_id(element),
+                          tag=etree.QName(element).localname, line=element.sourceline, file_name=file_name)
 
 
 def _owner_id(node: Any) -> str | None:
-    while node is not None and node.get("id") is None:
+    # An event definition is not selectable in a modeller; name the event that holds it.
+    while node is not None and (node.get("id") is None or etree.QName(node).localname.endswith("EventDefinition")):
         node = node.getparent()
     return node.get("id") if node is not None else None
 
@@ -314,6 +363,6 @@ def parsed_specs(definition: ProcessDefinition) -> tuple[Any, dict[str, Any]]:
     cache_key = (definition.id, definition.sha256)
     if cache_key not in _SPECS:
         file_name = f"{definition.key}.bpmn"
-        parser = _parse_with_spiff(_safe_parse(definition.bpmn_xml.encode("utf-8"), file_name), file_name)
-        _SPECS[cache_key] = _load_specs(parser, definition.key, file_name)
+        root = _safe_parse(definition.bpmn_xml.encode("utf-8"), file_name)
+        _SPECS[cache_key] = _load_specs(_parse_with_spiff(root, file_name), root, definition.key, file_name)
     return _SPECS[cache_key]

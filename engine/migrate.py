@@ -15,7 +15,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", url)
+    # Alembic options go through ConfigParser interpolation: a literal "%" (percent-encoded
+    # passwords, `?options=-csearch_path%3D...`) must be doubled or Alembic raises ValueError.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

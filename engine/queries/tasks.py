@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 import forms
@@ -21,7 +21,7 @@ from engine.models import Case, HumanTask, ProcessDefinition, ProcessInstance, T
 from engine.state import load_workflow
 
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
-_SORT_DUE = func.coalesce(HumanTask.due_at, literal(NO_DEADLINE, UTCDateTime()))
+_SORT_DUE: ColumnElement[datetime] = func.coalesce(HumanTask.due_at, literal(NO_DEADLINE, UTCDateTime()))
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raise InvalidInput("the cursor is not one this API issued", details=[{"pointer": "/cursor"}]) from exc
 
 
-def _queue_query(actor: Actor, wanted: TaskFilter, now: datetime) -> Select[tuple[HumanTask]]:
+def _queue_query(actor: Actor, wanted: TaskFilter, now: datetime) -> Select[HumanTask]:
     if wanted.group is not None and wanted.group not in actor.groups:
         raise Forbidden(f"you are not a member of the group {wanted.group}")
     groups = [wanted.group] if wanted.group else sorted(actor.groups)

@@ -1,0 +1,75 @@
+"""The runtime with a fixed clock: deadlines from the calendar, timers fired by our clock only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from engine import runtime
+from engine.calendar import LONDON
+from engine.db import Database
+from engine.models import AuditEvent, HumanTask, Timer
+from tests.api_client import ApiClient
+from tests.api.helpers import complete, open_referral, only_task
+from tests.conftest import FIXED_NOW
+
+T1_DUE = datetime(2026, 5, 26, 17, 0, tzinfo=LONDON)  # Fri 22 May referral + 1 WD (Mon 25 May bank holiday)
+
+
+def _timers(db: Database) -> list[Timer]:
+    with db.reading() as session:
+        return list(session.scalars(select(Timer)))
+
+
+def test_the_overdue_timer_is_projected_at_the_t1_deadline(api: ApiClient, db: Database) -> None:
+    open_referral(api)
+    (timer,) = _timers(db)
+    assert (timer.element_id, timer.rule, timer.fires_at) == ("timer_screening_overdue", "T1", T1_DUE)
+
+
+def test_no_timer_fires_before_its_deadline_by_the_engines_clock(api: ApiClient, db: Database) -> None:
+    open_referral(api)
+    assert runtime.fire_due_timers(db, FIXED_NOW) == 0
+    assert runtime.fire_due_timers(db, datetime(2026, 5, 26, 16, 59, tzinfo=LONDON)) == 0
+    assert api.get("/api/v1/tasks", "maya")["items"] == []
+
+
+def test_a_due_timer_escalates_to_the_manager_without_taking_the_task_away(api: ApiClient, db: Database) -> None:
+    open_referral(api)
+    assert runtime.fire_due_timers(db, datetime(2026, 5, 26, 17, 1, tzinfo=LONDON)) == 1
+    review = only_task(api, "maya")
+    assert review["name"] == "Review overdue screening"
+    assert only_task(api, "sam")["name"] == "Screen and RAG-rate contact"
+    (timer,) = _timers(db)
+    assert timer.fired_at is not None
+    with db.reading() as session:
+        fired = session.scalars(select(AuditEvent).where(AuditEvent.action == "timer_fired")).one()
+    assert fired.payload["rule"] == "T1"
+    assert runtime.fire_due_timers(db, datetime(2026, 5, 27, 9, 0, tzinfo=LONDON)) == 0
+
+
+def test_finishing_the_task_in_time_cancels_its_timer(api: ApiClient, db: Database) -> None:
+    open_referral(api)
+    complete(api, "sam", "mash_screening", partner_checks=[], immediate_danger=False)
+    (timer,) = _timers(db)
+    assert timer.cancelled_at is not None and timer.fired_at is None
+    assert runtime.fire_due_timers(db, datetime(2026, 6, 1, 9, 0, tzinfo=LONDON)) == 0
+    with db.reading() as session:
+        names = session.scalars(select(HumanTask.name).where(HumanTask.status == "ready")).all()
+    assert names == ["Screening decision"]
+
+
+def test_warn_at_falls_before_due_at(api: ApiClient) -> None:
+    open_referral(api)
+    task = only_task(api, "sam")
+    assert FIXED_NOW < datetime.fromisoformat(task["warn_at"]) < datetime.fromisoformat(task["due_at"])
+
+
+def test_a_stale_cached_workflow_is_never_used(api: ApiClient, db: Database) -> None:
+    open_referral(api)
+    complete(api, "sam", "mash_screening", partner_checks=[], immediate_danger=False)
+    runtime.WORKFLOWS.clear()
+    complete(api, "maya", "mash_decision", decision="nfa")
+    complete(api, "bea", "referrer_feedback")
+    assert api.get("/api/v1/tasks", "bea")["items"] == []
