@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 import forms
@@ -75,7 +75,7 @@ def list_tasks_for_actor(
     query = _queue_query(actor, wanted, now)
     if cursor:
         due, task_id = decode_cursor(cursor)
-        query = query.where(or_(due < _SORT_DUE, and_(due == _SORT_DUE, HumanTask.id > task_id)))
+        query = query.where(tuple_(_SORT_DUE, HumanTask.id) > tuple_(due, task_id))
     rows = list(session.scalars(query.order_by(_SORT_DUE, HumanTask.id).limit(limit + 1)))
     more = len(rows) > limit
     items = rows[:limit]

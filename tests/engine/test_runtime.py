@@ -10,8 +10,8 @@ from engine import runtime
 from engine.calendar import LONDON
 from engine.db import Database
 from engine.models import AuditEvent, HumanTask, Timer
+from tests.api.helpers import complete, only_task, open_referral
 from tests.api_client import ApiClient
-from tests.api.helpers import complete, open_referral, only_task
 from tests.conftest import FIXED_NOW
 
 T1_DUE = datetime(2026, 5, 26, 17, 0, tzinfo=LONDON)  # Fri 22 May referral + 1 WD (Mon 25 May bank holiday)
