@@ -127,6 +127,11 @@ class CheckedDiagram:
 
 
 XXE_PROBLEM = "DOCTYPE and entity declarations are refused (they enable XML external entity attacks)"
+# libxml2 errors that only a declared entity can cause: the document had a DOCTYPE the byte check missed.
+_DECLARED_ENTITY_ERRORS = {
+    "ERR_ENTITY_IS_EXTERNAL", "ERR_ENTITY_IS_PARAMETER", "ERR_ENTITY_LOOP", "ERR_ENTITY_PE_INTERNAL",
+    "ERR_EXT_ENTITY_STANDALONE", "ERR_UNPARSED_ENTITY",
+}
 
 
 def _safe_parse(data: bytes, file_name: str) -> Any:
@@ -141,6 +146,8 @@ def _safe_parse(data: bytes, file_name: str) -> Any:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
+        if any(entry.type_name in _DECLARED_ENTITY_ERRORS for entry in exc.error_log):
+            raise DiagramInvalid([DiagramProblem(XXE_PROBLEM, file_name=file_name)]) from exc
         line = exc.lineno if isinstance(exc.lineno, int) else None
         raise DiagramInvalid(
             [DiagramProblem(f"the file is not well-formed XML: {exc.msg}", line=line, file_name=file_name)]
@@ -184,7 +191,10 @@ def _element_id_at(root: Any, line: int | None) -> str | None:
 
 def _spiff_problem(exc: ValidationException, file_name: str, root: Any) -> DiagramProblem:
     line = getattr(exc, "line_number", None) or None
-    message = str(exc.args[0]) if exc.args else type(exc).__name__
+    message = str(exc.args[0]) if exc.args else ""
+    cause = exc.__context__
+    if cause is not None and message == repr(cause):  # SpiffWorkflow wraps its own crashes as repr(exception)
+        message = f"SpiffWorkflow cannot read this element ({type(cause).__name__}: {cause})"
     return DiagramProblem(
         message=_sentence(message) or "SpiffWorkflow refused the diagram",
         element_id=getattr(exc, "id", None) or _element_id_at(root, line),
@@ -309,9 +319,16 @@ def _user_task_problem(task: Any, groups: set[str]) -> str | None:
 
 _EXPRESSION_PATHS = {
     ".//bpmn:conditionExpression": compile_expression,
+    ".//bpmn:condition": compile_expression,
     ".//bpmn:timeDate": compile_expression,
     ".//bpmn:timeDuration": compile_expression,
+    ".//bpmn:loopCardinality": compile_expression,
+    ".//bpmn:completionCondition": compile_expression,
+    ".//bpmn:loopCondition": compile_expression,
+    ".//bpmn:messagePath": compile_expression,
     ".//bpmn:script": compile_script,
+    ".//spiffworkflow:preScript": compile_script,
+    ".//spiffworkflow:postScript": compile_script,
     ".//spiffworkflow:property[@name='due']/@value": compile_expression,
 }
 

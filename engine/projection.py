@@ -28,6 +28,7 @@ class Snapshot:
 
     ready: dict[str, Any] = field(default_factory=dict)
     timers: dict[str, Any] = field(default_factory=dict)
+    handoffs: dict[str, Any] = field(default_factory=dict)
 
 
 def _is_timer(task: Any) -> bool:
@@ -37,7 +38,17 @@ def _is_timer(task: Any) -> bool:
 def take_snapshot(workflow: BpmnWorkflow) -> Snapshot:
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     timers = {str(t.id): t for t in workflow.get_tasks(state=TaskState.WAITING) if _is_timer(t)}
-    return Snapshot(ready, timers)
+    handoffs = {str(t.id): t for t in workflow.get_tasks(state=TaskState.COMPLETED) if _hands_off(t)}
+    return Snapshot(ready, timers, handoffs)
+
+
+def _hands_off(task: Any) -> bool:
+    return isinstance(task.task_spec, EndEvent) and bool(properties_of(task.task_spec).get("starts_process"))
+
+
+def new_handoffs(before: Snapshot, after: Snapshot) -> list[Any]:
+    """End events reached in this step that start another process (any branch, not only the last)."""
+    return [task for task_id, task in after.handoffs.items() if task_id not in before.handoffs]
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -149,5 +160,4 @@ def _record_outcome(instance: ProcessInstance, done: list[Any]) -> None:
         if isinstance(task.task_spec, EndEvent) and props.get("outcome"):
             instance.outcome = props["outcome"]
             instance.outcome_name = task.task_spec.bpmn_name
-            instance.starts_process = props.get("starts_process")
             return

@@ -25,7 +25,7 @@ from engine.access import Actor
 from engine.audit import record_event
 from engine.calendar import LONDON, default_calendar
 from engine.db import Database
-from engine.definitions import check_diagram, parsed_specs
+from engine.definitions import check_diagram, parsed_specs, properties_of
 from engine.errors import FieldProblem, FormInvalid, NotFound, StaleState
 from engine.models import (
     Case,
@@ -39,7 +39,7 @@ from engine.models import (
     TaskStatus,
     Timer,
 )
-from engine.projection import Snapshot, StepContext, project_step, take_snapshot
+from engine.projection import Snapshot, StepContext, new_handoffs, project_step, take_snapshot
 from engine.scripting import script_engine
 from engine.state import STATE_FORMAT, WorkflowCache, dump_workflow, load_workflow
 
@@ -141,7 +141,7 @@ def _advance(
     session: Session, instance: ProcessInstance, definition: ProcessDefinition, workflow: BpmnWorkflow,
     before: Snapshot, actor: Actor, now: datetime, done_task_id: str | None = None,
 ) -> None:
-    """Run engine steps, then persist state, projections, completion and hand-offs."""
+    """Run engine steps, then persist state, projections, outcome and hand-offs."""
     workflow.do_engine_steps()
     after = take_snapshot(workflow)
     ctx = StepContext(session, instance, definition.key, workflow, default_calendar(), now)
@@ -155,25 +155,25 @@ def _advance(
     except StaleDataError as exc:
         raise StaleState("someone else changed this case first; reload and try again") from exc
     if not had_outcome and instance.outcome is not None:
-        _reach_outcome(session, instance, workflow, actor, now)
+        record_event(session, at=now, actor=actor.username, action="outcome_reached", case_id=instance.case_id,
+                     instance_id=instance.id, payload={"outcome": instance.outcome, "name": instance.outcome_name})
+    for end_task in new_handoffs(before, after):
+        _hand_off(session, instance, end_task, actor, now)
 
 
-def _reach_outcome(
-    session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: Actor, now: datetime
-) -> None:
-    record_event(session, at=now, actor=actor.username, action="outcome_reached", case_id=instance.case_id,
-                 instance_id=instance.id, payload={"outcome": instance.outcome, "name": instance.outcome_name,
-                                                   "starts_process": instance.starts_process})
-    if not instance.starts_process:
-        return
-    target = _latest_definition(session, instance.starts_process)
+def _hand_off(session: Session, instance: ProcessInstance, end_task: Any, actor: Actor, now: datetime) -> None:
+    """Start the process an end event names, in the same case and the same transaction."""
+    key = properties_of(end_task.task_spec)["starts_process"]
+    instance.starts_process = key
+    target = _latest_definition(session, key)
+    payload = {"process": key, "from_element": end_task.task_spec.bpmn_id, "deployed": target is not None}
+    record_event(session, at=now, actor=actor.username, action="handoff_recorded", case_id=instance.case_id,
+                 instance_id=instance.id, payload=payload)
     if target is None:
-        record_event(session, at=now, actor=actor.username, action="handoff_recorded", case_id=instance.case_id,
-                     instance_id=instance.id,
-                     payload={"process": instance.starts_process, "deployed": False})
         return
     case = session.get_one(Case, instance.case_id)
-    data = {**workflow.last_task.data, "handoff_from": {"instance_id": instance.id, "outcome": instance.outcome}}
+    handoff = {"instance_id": instance.id, "element_id": end_task.task_spec.bpmn_id, "outcome": instance.outcome}
+    data = {**end_task.data, "handoff_from": handoff, "handoff_at": now.isoformat()}
     _start_instance(session, case, target, data, actor, now, parent=instance)
 
 
@@ -259,11 +259,12 @@ def complete_task(db: Database, task_id: str, data: dict[str, Any], actor: Actor
         stamped = {**data, "author": actor.username, "completed_at": now.isoformat(), "case_id": task.case_id}
         submitted = _validated(task.form_key, stamped, pointer_prefix="/data")
         instance = session.get_one(ProcessInstance, task.instance_id)
+        instance_id = instance.id  # a failed flush expires `instance`: reading it then would raise
         with _live_workflow(session, instance, now) as workflow:
             try:
                 _run_user_task(session, instance, workflow, task, submitted, actor, now)
             except BaseException:
-                WORKFLOWS.evict(instance.id)
+                WORKFLOWS.evict(instance_id)
                 raise
         change = _change(session, task)
     _remember(instance, workflow)
@@ -319,7 +320,7 @@ def fire_instance_timers(db: Database, instance_id: str, now: datetime) -> int:
                 try:
                     _fire(session, instance, workflow, due, now)
                 except BaseException:
-                    WORKFLOWS.evict(instance.id)
+                    WORKFLOWS.evict(instance_id)  # not instance.id: a failed flush expired it
                     raise
     except StaleState:
         return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from types import CodeType
 from typing import Any
@@ -25,7 +25,7 @@ from RestrictedPython.Guards import (
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from engine.calendar import WorkingCalendar, default_calendar
+from engine.calendar import LONDON, WorkingCalendar, default_calendar
 
 
 class UnsafeScript(ValueError):
@@ -83,6 +83,9 @@ def compile_script(source: str) -> CodeType:
 
 
 def _as_datetime(value: str | datetime) -> datetime:
+    """An aware datetime; a bare date (form `date` fields) counts as midday London on that day."""
+    if isinstance(value, str) and len(value) == 10:
+        return datetime.combine(date.fromisoformat(value), time(12, 0), LONDON)
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if moment.tzinfo is None:
         raise ValueError(f"{value!r} has no timezone; dates in task data must carry an offset")
@@ -108,6 +111,12 @@ def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., A
         # Local policy defaults (domain §3 step 4, VERIFY with the process owner).
         return add_hours(start, 4) if rag == "red" else add_working_days(start, 1)
 
+    def earliest(*moments: str) -> str:
+        return min(_as_datetime(m) for m in moments if m).isoformat()
+
+    def working_days_between(start: str, end: str) -> int:
+        return calendar.working_days_between(_as_datetime(start), _as_datetime(end))
+
     def agency_requested(checks: Iterable[Mapping[str, Any]], *agencies: str) -> bool:
         return any(check.get("agency") in agencies for check in checks or ())
 
@@ -118,6 +127,8 @@ def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., A
         "add_hours": add_hours,
         "due_for_rag": due_for_rag,
         "agency_requested": agency_requested,
+        "earliest": earliest,
+        "working_days_between": working_days_between,
     }
 
 
