@@ -101,6 +101,7 @@ def open_case(
                      payload={"reference": case.reference, "process": process, "subject": subject, "data": referral})
         calendar = default_calendar()
         start_data = {
+            **referral,
             "case_id": case.id, "case_reference": case.reference, "referral": referral, "subject": subject,
             "received_at": now.isoformat(), "clock_started_at": calendar.clock_start(now).isoformat(),
         }
