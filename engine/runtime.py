@@ -126,7 +126,7 @@ def _start_instance(
 ) -> ProcessInstance:
     spec, subprocess_specs = parsed_specs(definition)
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(now))
-    workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
+    workflow.get_tasks(state=TaskState.READY)[0].data.update({**data, "process_started_at": now.isoformat()})
     instance = ProcessInstance(case_id=case.id, definition_id=definition.id, state=b"", state_format=STATE_FORMAT,
                                started_by=actor.username, started_at=now, route=[],
                                parent_instance_id=parent.id if parent else None)
