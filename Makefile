@@ -10,7 +10,7 @@ run: install assets
 	$(BIN)/sosflow run
 
 test: install
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -q
 
 install: $(VENV)/.installed
 

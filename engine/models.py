@@ -247,3 +247,40 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class FamilyNetwork(Base):
+    """The latest family network of a case, kept as a graph (domain §8 F7), never as a drawing."""
+
+    __tablename__ = "family_network"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    people: Mapped[list[Any]]
+    relationships: Mapped[list[Any]]
+    households: Mapped[list[Any]]
+    ecomap_links: Mapped[list[Any]]
+    source_task_id: Mapped[str] = mapped_column(String(36))
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime]
+
+
+class ScaleRecord(Base):
+    """One participant's 0–10 rating of one danger statement (or overall) on one occasion (F5)."""
+
+    __tablename__ = "scale_record"
+    __table_args__ = (Index("ix_scale_case", "case_id", "danger_statement_id", "rated_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    form_key: Mapped[str] = mapped_column(String(100))
+    occasion: Mapped[str | None] = mapped_column(String(40))
+    danger_statement_id: Mapped[str | None] = mapped_column(String(100))
+    danger_statement: Mapped[str | None] = mapped_column(Text)
+    question: Mapped[str] = mapped_column(Text)
+    rated_on: Mapped[str] = mapped_column(String(10))
+    rater_name: Mapped[str] = mapped_column(String(200))
+    rater_role: Mapped[str] = mapped_column(String(40))
+    agency: Mapped[str | None] = mapped_column(String(200))
+    value: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime]

@@ -40,6 +40,7 @@ from engine.models import (
     Timer,
 )
 from engine.projection import Snapshot, StepContext, new_handoffs, project_step, take_snapshot
+from engine.records import record_submission
 from engine.scripting import script_engine
 from engine.state import STATE_FORMAT, WorkflowCache, dump_workflow, load_workflow
 
@@ -284,6 +285,7 @@ def _run_user_task(
     spiff_task.run()
     task.status, task.completed_at, task.completed_by = TaskStatus.COMPLETED, now, actor.username
     task.assignee = task.assignee or actor.username
+    record_submission(session, task, submitted, now)
     definition = session.get_one(ProcessDefinition, instance.definition_id)
     _advance(session, instance, definition, workflow, before, actor, now, done_task_id=task.id)
     record_event(session, at=now, actor=actor.username, action="task_completed", case_id=task.case_id,

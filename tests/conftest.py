@@ -22,14 +22,17 @@ from engine.models import (
     AuditEvent,
     AuditHead,
     Case,
+    FamilyNetwork,
     HumanTask,
     Membership,
     ProcessDefinition,
     ProcessInstance,
     ReferenceCounter,
+    ScaleRecord,
     Timer,
     User,
 )
+from tests.path_coverage import PATH_MODULES, record_instances
 
 # Friday 22 May 2026, 10:30 London: the domain's worked example (Monday 25 May is a bank holiday).
 FIXED_NOW = datetime(2026, 5, 22, 10, 30, tzinfo=LONDON)
@@ -77,14 +80,18 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     db.engine.dispose()
 
 
-_TABLES_TO_EMPTY = [AuditEvent, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter, ProcessDefinition,
-                    ApiToken, Membership, User]
+_TABLES_TO_EMPTY = [
+    AuditEvent, ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
+    ProcessDefinition, ApiToken, Membership, User,
+]
 
 
 @pytest.fixture
-def db(database: Database) -> Iterator[Database]:
+def db(database: Database, request: pytest.FixtureRequest) -> Iterator[Database]:
     """The session's database, emptied of everything but the seeded groups."""
     yield database
+    if _is_path_module(request.node):
+        record_instances(database)
     runtime.WORKFLOWS.clear()
     with database.engine.begin() as connection:
         for model in _TABLES_TO_EMPTY:
@@ -103,3 +110,16 @@ def shared_dir() -> Path:
 
 
 from tests.api_client import api, app  # noqa: E402,F401  (fixtures shared by every test folder)
+
+COVERAGE_CHECK = "test_path_coverage"
+
+
+def _is_path_module(item: pytest.Item) -> bool:
+    module = getattr(item, "module", None)
+    name = module.__name__ if module else ""
+    return any(marker in name for marker in PATH_MODULES) or name.endswith("test_mash_paths")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The path-coverage check runs after every path test (the suite runs in one process)."""
+    items.sort(key=lambda item: COVERAGE_CHECK in item.nodeid)

@@ -84,3 +84,34 @@ class AuditEventSchema(Schema):
 class HistorySchema(Schema):
     case_id = fields.String()
     events = fields.List(fields.Nested(AuditEventSchema))
+
+
+class ScaleRatingSchema(Schema):
+    rated_on = fields.String()
+    rater_name = fields.String()
+    rater_role = fields.String()
+    agency = fields.String(allow_none=True)
+    value = fields.Integer()
+    occasion = fields.String(allow_none=True)
+    form_key = fields.String(data_key="form")
+    task_id = fields.String()
+
+
+class ScaleSpreadSchema(Schema):
+    rated_on = fields.String()
+    count = fields.Integer()
+    min = fields.Integer()
+    max = fields.Integer()
+    mean = fields.Float()
+
+
+class ScaleSeriesSchema(Schema):
+    danger_statement_id = fields.String(allow_none=True, metadata={"description": "null for the overall scale"})
+    danger_statement = fields.String(allow_none=True)
+    ratings = fields.List(fields.Nested(ScaleRatingSchema))
+    by_date = fields.List(fields.Nested(ScaleSpreadSchema), metadata={"description": "spread per occasion"})
+
+
+class ScalesSchema(Schema):
+    case_id = fields.String()
+    series = fields.List(fields.Nested(ScaleSeriesSchema))

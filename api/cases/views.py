@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import context
 from api.auth import current_actor
-from api.cases.schemas import CaseSchema, HistorySchema, OpenCaseSchema
+from api.cases.schemas import CaseSchema, HistorySchema, OpenCaseSchema, ScalesSchema
 from engine import runtime
 from engine.queries.cases import get_case_view, list_case_history
+from engine.queries.records import get_family_network, list_scales
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases and their history")
 
@@ -56,3 +58,39 @@ class CaseHistory(MethodView):
         with context.db().reading() as session:
             events = list_case_history(session, current_actor(), str(case_id))
         return {"case_id": str(case_id), "events": events}
+
+
+@blp.route("/<uuid:case_id>/family-network")
+class CaseFamilyNetwork(MethodView):
+    @blp.response(200)
+    @blp.alt_response(404, description="No such case visible to me, or no network recorded")
+    def get(self, case_id: Any) -> Any:
+        """Read the case's family network graph: people, relationships, households, ecomap links"""
+        runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "family_network")
+        with context.db().reading() as session:
+            return get_family_network(session, current_actor(), str(case_id))
+
+
+@blp.route("/<uuid:case_id>/genogram.svg")
+class CaseGenogram(MethodView):
+    @blp.response(200, content_type="image/svg+xml")
+    @blp.alt_response(404, description="No such case visible to me, or no network recorded")
+    def get(self, case_id: Any) -> Any:
+        """Draw the case's family network as a genogram (SVG)"""
+        runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "genogram")
+        with context.db().reading() as session:
+            network = get_family_network(session, current_actor(), str(case_id))
+        from engine.genogram import render_genogram  # TEMP: moves to the top once engine/genogram.py lands
+
+        return Response(render_genogram(network), mimetype="image/svg+xml")
+
+
+@blp.route("/<uuid:case_id>/scales")
+class CaseScales(MethodView):
+    @blp.response(200, ScalesSchema)
+    @blp.alt_response(404, description="No such case visible to me")
+    def get(self, case_id: Any) -> Any:
+        """Every safety-scale rating per danger statement and participant, over time"""
+        runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "scales")
+        with context.db().reading() as session:
+            return {"case_id": str(case_id), "series": list_scales(session, current_actor(), str(case_id))}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from engine import runtime
+from engine.calendar import LONDON
+from engine.db import Database
 from tests.api.conftest import ApiClient
 from tests.api.helpers import complete, only_task, open_referral, screen
 
@@ -83,3 +87,30 @@ def test_other_agencies_check_goes_to_the_other_partners_lane(api: ApiClient) ->
     task = only_task(api, "ola_other")
     assert task["lane"] == "mash_partner_other"
     assert api.get("/api/v1/tasks", "pc_police")["items"] == []
+
+
+def test_all_four_partner_checks_are_worked_before_the_decision(api: ApiClient) -> None:
+    case = open_referral(api)
+    screen(api, agencies=["police", "health", "education", "probation"])
+    for user, agency in [("pc_police", "police"), ("hv_health", "health"), ("dsl_school", "education"),
+                         ("ola_other", "probation")]:
+        assert api.get("/api/v1/tasks", "maya")["items"] == []
+        complete(api, user, "partner_check", agency=agency)
+    decide(api, "early_help")
+    instance = case_instance(api, case["id"])
+    assert instance["outcome"] == "early_help"
+    assert {"partner_check_education", "partner_check_other"} <= {s["id"] for s in instance["route"]}
+
+
+def test_an_overdue_screening_is_reviewed_by_the_manager_and_the_case_still_ends(api: ApiClient, db: Database) -> None:
+    case = open_referral(api)
+    assert runtime.fire_due_timers(db, datetime(2026, 5, 26, 17, 5, tzinfo=LONDON)) == 1
+    review = only_task(api, "maya")
+    assert review["name"] == "Review overdue screening"
+    complete(api, "maya", "overdue_review")
+    screen(api, agencies=[])
+    decide(api, "nfa")
+    instance = case_instance(api, case["id"])
+    assert instance["status"] == "completed"
+    assert instance["outcome"] == "nfa"
+    assert "end_escalation_reviewed" in {s["id"] for s in instance["route"]}
