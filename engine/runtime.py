@@ -282,6 +282,8 @@ def _run_user_task(
         raise StaleState("this task has already been completed")
     before = take_snapshot(workflow)
     spiff_task.data.update(submitted)
+    # Per-element times survive parallel joins, where the flat `completed_at` keeps only one branch's.
+    spiff_task.data["completed"] = {**spiff_task.data.get("completed", {}), task.element_id: now.isoformat()}
     spiff_task.run()
     task.status, task.completed_at, task.completed_by = TaskStatus.COMPLETED, now, actor.username
     task.assignee = task.assignee or actor.username

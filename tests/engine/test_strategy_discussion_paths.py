@@ -1,0 +1,325 @@
+"""Every path through the strategy discussion and section 47 diagram, driven through the engine.
+
+Each test opens a case (directly, as a team manager, or by a hand-off from MASH screening), completes the
+ready tasks with their forms' examples and checks the outcome, the hand-off and every deadline with the
+domain §2 rule that set it. Together they take every sequence flow (tests/bpmn/test_path_coverage.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from engine import runtime
+from engine.access import Actor
+from engine.calendar import LONDON
+from engine.db import Database
+from engine.errors import Forbidden, FormInvalid
+from engine.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance, Timer
+from tests.conftest import Clock
+from tests.factories import deploy, form_data, referral, subject
+
+TEAM_MANAGER = Actor("tess", frozenset({"team_manager"}))
+SOCIAL_WORKER = Actor("sol", frozenset({"social_worker"}))
+POLICE = Actor("pc_police", frozenset({"mash_partner_police"}))
+
+# The domain's worked examples (§1): a strategy discussion on Thu 17 Dec 2026 puts the ICPC (T10) on
+# Tue 12 Jan 2027 (25 and 28 Dec and 1 Jan are bank holidays); one on Mon 2 Nov 2026 puts it on Mon 23 Nov 2026.
+DEC_OPENED = datetime(2026, 12, 17, 9, 0, tzinfo=LONDON)
+DEC_DISCUSSION = "2026-12-17T11:00:00+00:00"
+DEC_T10 = datetime(2027, 1, 12, 17, 0, tzinfo=LONDON)
+NOV_OPENED = datetime(2026, 11, 2, 9, 0, tzinfo=LONDON)
+NOV_DISCUSSION = "2026-11-02T10:00:00+00:00"
+NOV_T10 = datetime(2026, 11, 23, 17, 0, tzinfo=LONDON)
+
+
+@pytest.fixture
+def deployed(db: Database, clock: Clock) -> None:
+    deploy(db, name="strategy_discussion.bpmn", now=clock())
+
+
+# Steps -------------------------------------------------------------------------------------------
+
+
+def open_directly(db: Database, clock: Clock) -> str:
+    return runtime.open_case(db, process="strategy_discussion", subject=subject(), data={}, actor=TEAM_MANAGER,
+                             now=clock())
+
+
+def ready_tasks(db: Database, case_id: str) -> list[HumanTask]:
+    with db.reading() as session:
+        query = select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.status == "ready")
+        return list(session.scalars(query.order_by(HumanTask.element_id)))
+
+
+def ready_task(db: Database, case_id: str, element_id: str) -> HumanTask:
+    (task,) = [t for t in ready_tasks(db, case_id) if t.element_id == element_id]
+    return task
+
+
+def complete(db: Database, clock: Clock, case_id: str, element_id: str, actor: Actor, **overrides: Any) -> None:
+    """Submit the task's form: its first example, with overrides."""
+    task = ready_task(db, case_id, element_id)
+    assert task.candidate_group in actor.groups
+    runtime.complete_task(db, task.id, form_data(task.form_key, **overrides), actor, clock())
+
+
+def hold_discussion(db: Database, clock: Clock, case_id: str, decision: str, at: str = DEC_DISCUSSION,
+                    **overrides: Any) -> None:
+    complete(db, clock, case_id, "hold_strategy_discussion", TEAM_MANAGER, strategy_discussion_at=at,
+             decision=decision, **overrides)
+
+
+def instance(db: Database, case_id: str, process: str = "strategy_discussion") -> ProcessInstance:
+    with db.reading() as session:
+        query = (select(ProcessInstance).join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+                 .where(ProcessInstance.case_id == case_id, ProcessDefinition.key == process))
+        return session.scalars(query).one()
+
+
+def route(db: Database, case_id: str) -> list[str]:
+    return [step["id"] for step in instance(db, case_id).route]
+
+
+def deadline(task: HumanTask) -> tuple[datetime | None, str | None]:
+    return task.due_at, task.due_rule
+
+
+def timers(db: Database, case_id: str) -> list[Timer]:
+    with db.reading() as session:
+        return list(session.scalars(select(Timer).where(Timer.case_id == case_id)))
+
+
+def handoffs(db: Database, instance_id: str) -> list[dict[str, Any]]:
+    with db.reading() as session:
+        query = select(AuditEvent.payload).where(AuditEvent.instance_id == instance_id,
+                                                 AuditEvent.action == "handoff_recorded")
+        return list(session.scalars(query))
+
+
+def assert_ended(db: Database, case_id: str, outcome: str, end_event: str, starts_process: str | None) -> None:
+    ended = instance(db, case_id)
+    assert (ended.status, ended.outcome, ended.starts_process) == ("completed", outcome, starts_process)
+    assert ended.route[-1]["id"] == end_event
+    assert ready_tasks(db, case_id) == []
+    expected = [{"process": starts_process, "from_element": end_event, "deployed": False}] if starts_process else []
+    assert handoffs(db, ended.id) == expected
+
+
+# Opening -----------------------------------------------------------------------------------------
+
+
+def test_a_team_manager_opens_a_strategy_discussion_due_within_one_working_day(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = open_directly(db, clock)  # Fri 22 May 2026 10:30; Mon 25 May is a bank holiday
+
+    (task,) = ready_tasks(db, case_id)
+    assert (task.element_id, task.candidate_group, task.form_key) == (
+        "hold_strategy_discussion", "team_manager", "strategy_discussion")
+    assert deadline(task) == (datetime(2026, 5, 26, 17, 0, tzinfo=LONDON), "T6")
+    assert timers(db, case_id) == []
+
+
+def test_only_a_team_manager_may_open_a_strategy_discussion_directly(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    with pytest.raises(Forbidden):
+        runtime.open_case(db, process="strategy_discussion", subject=subject(), data={}, actor=SOCIAL_WORKER,
+                          now=clock())
+
+
+def test_a_mash_hand_off_starts_the_strategy_discussion_in_the_same_case_due_a_working_day_later(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    deploy(db, name="mash_screening.bpmn", now=clock())
+    mash = {name: Actor(name, frozenset({group})) for name, group in (
+        ("rita", "referrer"), ("sam", "mash_screener"), ("maya", "mash_manager"), ("bea", "mash_business_support"))}
+    case_id = runtime.open_case(db, process="mash_screening", subject=subject(), data=referral(),
+                                actor=mash["rita"], now=clock())
+    complete(db, clock, case_id, "screen_contact", mash["sam"], partner_checks=[], immediate_danger=False)
+    complete(db, clock, case_id, "screening_decision", mash["maya"], decision="strategy_discussion_s47")
+    handed_off_at = clock.advance(hours=6)  # Fri 22 May 16:30; the next working day is Tue 26 May
+    complete(db, clock, case_id, "feedback_to_referrer", mash["bea"])
+
+    assert instance(db, case_id, "mash_screening").starts_process == "strategy_discussion"
+    strategy = instance(db, case_id)
+    assert strategy.parent_instance_id == instance(db, case_id, "mash_screening").id
+    assert strategy.started_at == handed_off_at
+    (task,) = ready_tasks(db, case_id)
+    assert task.element_id == "hold_strategy_discussion"
+    assert deadline(task) == (datetime(2026, 5, 26, 17, 0, tzinfo=LONDON), "T6")
+
+    hold_discussion(db, clock, case_id, "police_only")
+    assert_ended(db, case_id, "police_only", "end_police_only", None)
+
+
+# Strategy decisions that end the process ---------------------------------------------------------
+
+
+def test_a_police_led_enquiry_ends_with_outcome_police_only(db: Database, clock: Clock, deployed: None) -> None:
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "police_only")
+
+    assert_ended(db, case_id, "police_only", "end_police_only", None)
+    assert route(db, case_id) == ["start_strategy_discussion", "hold_strategy_discussion", "gw_strategy_decision",
+                                  "end_police_only"]
+    assert timers(db, case_id) == []
+
+
+@pytest.mark.parametrize(
+    ("no_s47_route", "outcome", "end_event", "starts_process"),
+    [
+        ("cin_assessment_s17", "no_s47", "end_no_s47_cin_assessment", "cin_assessment"),
+        ("nfa", "no_s47_nfa", "end_no_s47_nfa", None),
+    ],
+)
+def test_no_s47_ends_on_the_route_chosen(
+    db: Database, clock: Clock, deployed: None, no_s47_route: str, outcome: str, end_event: str,
+    starts_process: str | None,
+) -> None:
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "no_s47", no_s47_route=no_s47_route)
+
+    assert_ended(db, case_id, outcome, end_event, starts_process)
+    assert route(db, case_id)[-2:] == ["gw_no_s47_route", end_event]
+
+
+def test_no_s47_without_a_route_is_refused_and_changes_nothing(db: Database, clock: Clock, deployed: None) -> None:
+    case_id = open_directly(db, clock)
+    task = ready_task(db, case_id, "hold_strategy_discussion")
+    data = form_data("strategy_discussion", decision="no_s47")
+    data.pop("no_s47_route", None)
+
+    with pytest.raises(FormInvalid) as refused:
+        runtime.complete_task(db, task.id, data, TEAM_MANAGER, clock())
+
+    assert [p.pointer for p in refused.value.problems] == ["/data/no_s47_route"]
+    assert [t.id for t in ready_tasks(db, case_id)] == [task.id]
+
+
+# Section 47 enquiries ----------------------------------------------------------------------------
+
+
+def test_a_single_agency_enquiry_is_due_fifteen_working_days_after_the_strategy_discussion(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    clock.now = DEC_OPENED
+    case_id = open_directly(db, clock)
+    assert deadline(ready_task(db, case_id, "hold_strategy_discussion")) == (
+        datetime(2026, 12, 18, 17, 0, tzinfo=LONDON), "T6")
+    clock.advance(hours=3)
+    hold_discussion(db, clock, case_id, "s47_single_agency")
+
+    (task,) = ready_tasks(db, case_id)
+    assert (task.element_id, task.candidate_group, task.form_key) == ("s47_enquiry", "social_worker", "s47_outcome")
+    assert deadline(task) == (DEC_T10, "T10")
+    (timer,) = timers(db, case_id)
+    assert (timer.element_id, timer.rule, timer.fires_at) == ("timer_icpc_deadline", "T10", DEC_T10)
+
+    clock.now = datetime(2027, 1, 6, 15, 0, tzinfo=LONDON)
+    complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome="not_substantiated")
+
+    assert_ended(db, case_id, "not_substantiated", "end_not_substantiated", None)
+    assert "police_enquiry_update" not in route(db, case_id)
+    (timer,) = timers(db, case_id)
+    assert timer.cancelled_at is not None and timer.fired_at is None
+
+
+def test_a_joint_enquiry_waits_for_the_police_before_its_outcome_and_hands_off_to_a_cin_plan(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    clock.now = DEC_OPENED
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "s47_joint")
+
+    tasks = {t.element_id: t for t in ready_tasks(db, case_id)}
+    assert sorted(tasks) == ["police_enquiry_update", "s47_enquiry"]
+    assert (tasks["police_enquiry_update"].candidate_group, tasks["police_enquiry_update"].form_key) == (
+        "mash_partner_police", "police_enquiry_update")
+    assert deadline(tasks["police_enquiry_update"]) == deadline(tasks["s47_enquiry"]) == (DEC_T10, "T10")
+
+    complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome="substantiated_no_continuing_risk")
+    assert instance(db, case_id).status == "running"
+    assert [t.element_id for t in ready_tasks(db, case_id)] == ["police_enquiry_update"]
+
+    complete(db, clock, case_id, "police_enquiry_update", POLICE)
+
+    assert_ended(db, case_id, "cin_plan", "end_cin_plan", "cin_plan")
+    assert {"s47_enquiry", "police_enquiry_update", "gw_enquiry_join"} <= set(route(db, case_id))
+
+
+def test_continuing_risk_needs_danger_statements_and_an_interim_safety_plan(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "s47_single_agency")
+    task = ready_task(db, case_id, "s47_enquiry")
+    data = form_data("s47_outcome", outcome="continuing_risk_of_significant_harm")
+    del data["danger_statements"], data["interim_safety_plan"]
+
+    with pytest.raises(FormInvalid) as refused:
+        runtime.complete_task(db, task.id, data, SOCIAL_WORKER, clock())
+
+    assert [p.pointer for p in refused.value.problems] == ["/data/danger_statements", "/data/interim_safety_plan"]
+    assert [t.id for t in ready_tasks(db, case_id)] == [task.id]
+
+
+def test_legal_action_goes_through_legal_planning_to_the_enquiry_then_an_icpc_request(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    clock.now = NOV_OPENED
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "legal_action", at=NOV_DISCUSSION)
+    (task,) = ready_tasks(db, case_id)
+    assert (task.element_id, task.candidate_group, task.form_key) == ("legal_planning", "team_manager",
+                                                                     "legal_planning")
+    complete(db, clock, case_id, "legal_planning", TEAM_MANAGER)
+    assert deadline(ready_task(db, case_id, "s47_enquiry")) == (NOV_T10, "T10")
+
+    clock.now = datetime(2026, 11, 12, 14, 0, tzinfo=LONDON)  # Thu: the request is due by Fri 13 Nov (T9)
+    complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome="continuing_risk_of_significant_harm")
+
+    (request,) = ready_tasks(db, case_id)
+    assert (request.element_id, request.candidate_group, request.form_key) == ("request_icpc", "team_manager",
+                                                                              "icpc_request")
+    assert deadline(request) == (datetime(2026, 11, 13, 17, 0, tzinfo=LONDON), "T9")
+    complete(db, clock, case_id, "request_icpc", TEAM_MANAGER)
+
+    assert_ended(db, case_id, "icpc_requested", "end_icpc_requested", "cp_conference")
+    assert route(db, case_id).index("legal_planning") < route(db, case_id).index("s47_enquiry")
+
+
+# The ICPC deadline (T10) -------------------------------------------------------------------------
+
+
+def test_an_enquiry_still_open_at_the_icpc_deadline_escalates_to_the_team_manager_without_being_taken_away(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    clock.now = NOV_OPENED
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "s47_single_agency", at=NOV_DISCUSSION)
+
+    assert runtime.fire_due_timers(db, datetime(2026, 11, 23, 16, 59, tzinfo=LONDON)) == 0
+    clock.now = datetime(2026, 11, 23, 17, 1, tzinfo=LONDON)
+    assert runtime.fire_due_timers(db, clock()) == 1
+
+    tasks = {t.element_id: t for t in ready_tasks(db, case_id)}
+    assert sorted(tasks) == ["review_icpc_delay", "s47_enquiry"]
+    review = tasks["review_icpc_delay"]
+    assert (review.candidate_group, review.form_key) == ("team_manager", "overdue_review")
+    assert deadline(review) == (datetime(2026, 11, 24, 17, 0, tzinfo=LONDON), "T11")
+    assert deadline(tasks["s47_enquiry"]) == (NOV_T10, "T10")  # escalation never moves the due date
+    (timer,) = timers(db, case_id)
+    assert timer.fired_at is not None and timer.rule == "T10"
+
+    clock.now = datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
+    complete(db, clock, case_id, "review_icpc_delay", TEAM_MANAGER)
+    assert instance(db, case_id).status == "running"
+    complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome="not_substantiated")
+
+    assert_ended(db, case_id, "not_substantiated", "end_not_substantiated", None)
+    assert {"timer_icpc_deadline", "review_icpc_delay", "end_icpc_delay_reviewed"} <= set(route(db, case_id))
