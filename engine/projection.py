@@ -46,6 +46,11 @@ def _hands_off(task: Any) -> bool:
     return isinstance(task.task_spec, EndEvent) and bool(properties_of(task.task_spec).get("starts_process"))
 
 
+def fired_timers(before: Snapshot, after: Snapshot) -> list[Any]:
+    """Timers that were waiting before the step and fired during it (by a sweep or a completion)."""
+    return [t for task_id, t in before.timers.items() if task_id not in after.timers and t.state == TaskState.COMPLETED]
+
+
 def new_handoffs(before: Snapshot, after: Snapshot) -> list[Any]:
     """End events reached in this step that start another process (any branch, not only the last)."""
     return [task for task_id, task in after.handoffs.items() if task_id not in before.handoffs]

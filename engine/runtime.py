@@ -39,7 +39,14 @@ from engine.models import (
     TaskStatus,
     Timer,
 )
-from engine.projection import Snapshot, StepContext, new_handoffs, project_step, take_snapshot
+from engine.projection import (
+    Snapshot,
+    StepContext,
+    fired_timers,
+    new_handoffs,
+    project_step,
+    take_snapshot,
+)
 from engine.records import record_submission
 from engine.scripting import script_engine
 from engine.state import STATE_FORMAT, WorkflowCache, dump_workflow, load_workflow
@@ -159,8 +166,18 @@ def _advance(
     if not had_outcome and instance.outcome is not None:
         record_event(session, at=now, actor=actor.username, action="outcome_reached", case_id=instance.case_id,
                      instance_id=instance.id, payload={"outcome": instance.outcome, "name": instance.outcome_name})
+    for timer_task in fired_timers(before, after):
+        _record_timer_fired(session, instance, timer_task, now)
     for end_task in new_handoffs(before, after):
         _hand_off(session, instance, end_task, actor, now)
+
+
+def _record_timer_fired(session: Session, instance: ProcessInstance, timer_task: Any, now: datetime) -> None:
+    spec = timer_task.task_spec
+    record_event(session, at=now, actor=access.SYSTEM.username, action="timer_fired", case_id=instance.case_id,
+                 instance_id=instance.id, task_id=str(timer_task.id),
+                 payload={"element_id": spec.bpmn_id, "name": spec.bpmn_name, "rule": properties_of(spec).get("rule"),
+                          "fires_at": timer_task._get_internal_data("event_value")})
 
 
 def _hand_off(session: Session, instance: ProcessInstance, end_task: Any, actor: Actor, now: datetime) -> None:
@@ -323,7 +340,7 @@ def fire_instance_timers(db: Database, instance_id: str, now: datetime) -> int:
             instance = session.get_one(ProcessInstance, instance_id)
             with _live_workflow(session, instance, now) as workflow:
                 try:
-                    _fire(session, instance, workflow, due, now)
+                    _fire(session, instance, workflow, now)
                 except BaseException:
                     WORKFLOWS.evict(instance_id)  # not instance.id: a failed flush expired it
                     raise
@@ -339,17 +356,11 @@ def _claim_due_timers(session: Session, instance_id: str, now: datetime) -> list
     return list(session.scalars(query.with_for_update(skip_locked=True)))
 
 
-def _fire(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, due: list[Timer],
-          now: datetime) -> None:
+def _fire(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime) -> None:
     before = take_snapshot(workflow)
     workflow.refresh_timers()
     definition = session.get_one(ProcessDefinition, instance.definition_id)
     _advance(session, instance, definition, workflow, before, access.SYSTEM, now)
-    for timer in due:
-        record_event(session, at=now, actor=access.SYSTEM.username, action="timer_fired", case_id=instance.case_id,
-                     instance_id=instance.id, task_id=timer.id,
-                     payload={"element_id": timer.element_id, "name": timer.name, "rule": timer.rule,
-                              "fires_at": timer.fires_at.isoformat()})
 
 
 # --- reads that are audited ----------------------------------------------------------------------
