@@ -1,0 +1,255 @@
+"""Every path of the child protection conference diagram, driven through the runtime with a fixed clock.
+
+Together these tests take every sequence flow of bpmn/cp_conference.bpmn: each conference type (initial,
+pre-birth, transfer-in), each conference decision, a plan with three reviews (so the review loop runs twice),
+and every overdue-timer escalation; and they check each deadline and the rule that set it, including the
+domain's calendar-month cases (domain.md §1: 3 months after 30 Nov 2026 is Sun 28 Feb 2027, so Fri 26 Feb;
+6 months after 31 Aug 2027 is Tue 29 Feb 2028).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+import forms
+from engine import runtime
+from engine.access import Actor
+from engine.calendar import LONDON
+from engine.db import Database
+from engine.models import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, Timer
+from tests.conftest import Clock
+from tests.factories import SYSTEM_FIELDS, deploy
+
+CP_UNIT = Actor("cpu", frozenset({"cp_unit"}))
+
+
+def london(year: int, month: int, day: int, hour: int = 17, minute: int = 0) -> datetime:
+    """A London wall-clock time; deadlines fall at 17:00, hence the default."""
+    return datetime(year, month, day, hour, minute, tzinfo=LONDON)
+
+
+def filled(key: str, example: int = 0, without: tuple[str, ...] = (), **overrides: Any) -> dict[str, Any]:
+    """A valid submission of form `key`: one of its examples, less the stamped and `without` fields."""
+    data = copy.deepcopy(forms.load_form(key)["examples"][example])
+    for name in (*SYSTEM_FIELDS, *without):
+        data.pop(name, None)
+    return {**data, **overrides}
+
+
+def conference_record(at: datetime, decision: str, **overrides: Any) -> dict[str, Any]:
+    """An initial, pre-birth or transfer-in conference record (F9) held at `at` with `decision`."""
+    return filled("cp_conference_record", date=at.isoformat(), decision=decision, **overrides)
+
+
+def review_record(at: datetime, review_decision: str) -> dict[str, Any]:
+    """A review conference record held at `at`: continue the plan (category neglect) or end it."""
+    if review_decision == "continue_plan":
+        return filled("cp_conference_record", 1, without=("end_plan_reason", "post_plan"), date=at.isoformat(),
+                      review_decision="continue_plan", category="neglect")
+    return filled("cp_conference_record", 1, date=at.isoformat(), review_decision=review_decision)
+
+
+@dataclass
+class CaseDriver:
+    """One case in the engine, worked by a member of whichever group each ready task belongs to."""
+
+    db: Database
+    case_id: str
+
+    def ready(self) -> list[HumanTask]:
+        with self.db.reading() as session:
+            query = select(HumanTask).where(HumanTask.case_id == self.case_id, HumanTask.status == "ready")
+            return list(session.scalars(query.order_by(HumanTask.created_at, HumanTask.element_id)))
+
+    def ready_elements(self) -> list[str]:
+        return sorted(task.element_id for task in self.ready())
+
+    def task(self, element_id: str) -> HumanTask:
+        (task,) = [t for t in self.ready() if t.element_id == element_id]
+        return task
+
+    def deadline(self, element_id: str) -> tuple[datetime | None, str | None]:
+        task = self.task(element_id)
+        return task.due_at, task.due_rule
+
+    def complete(self, element_id: str, data: dict[str, Any], at: datetime) -> None:
+        task = self.task(element_id)
+        actor = Actor(f"{task.candidate_group}_worker", frozenset({task.candidate_group}))
+        runtime.complete_task(self.db, task.id, data, actor, at)
+
+    def fire_timers(self, at: datetime) -> int:
+        return runtime.fire_due_timers(self.db, at)
+
+    def instances(self) -> list[ProcessInstance]:
+        with self.db.reading() as session:
+            query = select(ProcessInstance).where(ProcessInstance.case_id == self.case_id)
+            return list(session.scalars(query.order_by(ProcessInstance.started_at)))
+
+    def timers(self) -> list[Timer]:
+        with self.db.reading() as session:
+            query = select(Timer).where(Timer.case_id == self.case_id)
+            return list(session.scalars(query.order_by(Timer.fires_at)))
+
+    def fired_rules(self) -> list[str]:
+        with self.db.reading() as session:
+            query = select(AuditEvent).where(AuditEvent.case_id == self.case_id, AuditEvent.action == "timer_fired")
+            return [event.payload["rule"] for event in session.scalars(query.order_by(AuditEvent.seq))]
+
+
+def open_conference(db: Database, at: datetime, example: int = 0, **request: Any) -> CaseDriver:
+    """The CP unit opens a conference case with request example `example` (0 initial, 1 pre-birth, 2 transfer-in)."""
+    case_id = runtime.open_case(db, process="cp_conference", subject={"name": "Child C"},
+                                data=filled("cp_conference_request", example, **request), actor=CP_UNIT, now=at)
+    return CaseDriver(db, case_id)
+
+
+@pytest.fixture
+def deployed(db: Database, clock: Clock) -> Database:
+    deploy(db, name="cp_conference.bpmn", now=clock())
+    return db
+
+
+def book_and_prepare(case: CaseDriver, booking: str, at: datetime) -> None:
+    case.complete(booking, filled("conference_booking"), at)
+    case.complete("prepare_reports", filled("sos_map"), at)
+
+
+# ICPC 30 Nov 2026 after a strategy discussion on Mon 9 Nov 2026: 15 working days later is Mon 30 Nov (T10).
+STRATEGY_DISCUSSION = london(2026, 11, 9, 14)
+ICPC_DUE = london(2026, 11, 30)
+ICPC_HELD = london(2026, 11, 30, 10)
+
+
+def hold_icpc_with_a_plan(case: CaseDriver) -> None:
+    book_and_prepare(case, "book_conference", london(2026, 11, 10, 11))
+    assert case.deadline("hold_conference") == (ICPC_DUE, "T10")
+    case.complete("hold_conference", conference_record(ICPC_HELD, "cp_plan"), ICPC_HELD)
+    assert case.deadline("first_core_group") == (london(2026, 12, 14), "T13")  # 10 WD after the ICPC
+    case.complete("first_core_group", filled("core_group_record"), london(2026, 12, 10, 15))
+
+
+def test_an_initial_conference_plan_reviewed_three_times_takes_every_review_deadline(deployed: Database) -> None:
+    case = open_conference(deployed, london(2026, 11, 9, 15), strategy_discussion_at=STRATEGY_DISCUSSION.isoformat())
+    assert case.ready_elements() == ["book_conference"]
+    assert case.deadline("book_conference") == (ICPC_DUE, "T10")
+    hold_icpc_with_a_plan(case)
+
+    # T15: 3 months after Mon 30 Nov 2026 is Sun 28 Feb 2027, so the review is due on Fri 26 Feb.
+    assert case.deadline("book_first_review") == (london(2027, 2, 26), "T15")
+    case.complete("book_first_review", filled("conference_booking", 1), london(2027, 1, 11, 10))
+    assert case.deadline("hold_first_review") == (london(2027, 2, 26), "T15")
+    assert case.fire_timers(london(2027, 2, 26, 16, 59)) == 0
+    assert case.fire_timers(london(2027, 3, 1, 9)) == 1
+    assert case.ready_elements() == ["hold_first_review", "review_overdue_review"]
+    assert case.deadline("review_overdue_review") == (london(2027, 3, 1), "ESC")
+    case.complete("review_overdue_review", filled("overdue_review"), london(2027, 3, 1, 9, 30))
+    case.complete("hold_first_review", review_record(london(2027, 3, 1, 10), "continue_plan"), london(2027, 3, 1, 12))
+
+    # T14: 30 working days after the review, past Good Friday and Easter Monday 2027.
+    assert case.deadline("core_group_meeting") == (london(2027, 4, 14), "T14")
+    case.complete("core_group_meeting", filled("core_group_record"), london(2027, 4, 7, 15))
+    assert case.deadline("book_review") == (london(2027, 9, 1), "T16")  # 6 months after Mon 1 Mar 2027
+    case.complete("book_review", filled("conference_booking", 1), london(2027, 7, 1, 10))
+    case.complete("hold_review", review_record(london(2027, 8, 31, 10), "continue_plan"), london(2027, 8, 31, 12))
+
+    case.complete("core_group_meeting", filled("core_group_record"), london(2027, 10, 5, 15))
+    # T16: 6 months after Tue 31 Aug 2027 is 31 Feb 2028, clamped to Tue 29 Feb (a leap year).
+    assert case.deadline("book_review") == (london(2028, 2, 29), "T16")
+    case.complete("book_review", filled("conference_booking", 1), london(2028, 1, 10, 10))
+    assert case.deadline("hold_review") == (london(2028, 2, 29), "T16")
+    assert case.fire_timers(london(2028, 3, 1, 9)) == 1
+    assert case.deadline("review_overdue_review") == (london(2028, 3, 1), "ESC")
+    case.complete("review_overdue_review", filled("overdue_review", 1), london(2028, 3, 1, 9, 30))
+    case.complete("hold_review", review_record(london(2028, 3, 2, 10), "end_plan"), london(2028, 3, 2, 12))
+
+    (instance,) = case.instances()
+    assert (instance.status, instance.outcome, instance.outcome_name) == (
+        InstanceStatus.COMPLETED, "plan_ended", "Plan ended")
+    assert [step["id"] for step in instance.route].count("hold_review") == 2
+    assert case.fired_rules() == ["T15", "T16"]
+    assert case.ready() == []
+
+
+def test_an_initial_conference_held_late_asks_for_the_delay_reason_and_can_end_in_no_further_action(
+    deployed: Database,
+) -> None:
+    case = open_conference(deployed, london(2026, 11, 9, 15), strategy_discussion_at=STRATEGY_DISCUSSION.isoformat())
+    book_and_prepare(case, "book_conference", london(2026, 11, 10, 11))
+    (timer,) = case.timers()
+    assert (timer.element_id, timer.rule, timer.fires_at) == ("timer_icpc_overdue", "T10", ICPC_DUE)
+
+    assert case.fire_timers(london(2026, 12, 1, 9)) == 1
+    assert case.ready_elements() == ["hold_conference", "record_icpc_delay_reason"]
+    assert case.deadline("record_icpc_delay_reason") == (london(2026, 12, 1), "T11")
+    assert case.deadline("hold_conference") == (ICPC_DUE, "T10")  # escalation never moves the due date
+    case.complete("record_icpc_delay_reason", filled("overdue_review"), london(2026, 12, 1, 10))
+    case.complete("hold_conference", conference_record(london(2026, 12, 2, 10), "nfa"), london(2026, 12, 2, 12))
+
+    (instance,) = case.instances()
+    assert (instance.status, instance.outcome) == (InstanceStatus.COMPLETED, "nfa")
+    assert instance.route[-1]["id"] == "end_nfa"
+    assert case.fired_rules() == ["T10"]
+
+
+def test_a_transfer_in_conference_runs_on_the_t18_clock_over_christmas_and_can_end_in_a_cin_plan(
+    deployed: Database,
+) -> None:
+    case = open_conference(deployed, london(2026, 12, 9, 11), 2,
+                           notification_accepted_at=london(2026, 12, 9, 10).isoformat())
+    # 15 WD from Wed 9 Dec 2026 skip 25 and 28 Dec and 1 Jan: Mon 4 Jan 2027 (T18, not T10).
+    t18_due = london(2027, 1, 4)
+    assert case.ready_elements() == ["book_transfer_in_conference"]
+    assert case.deadline("book_transfer_in_conference") == (t18_due, "T18")
+    book_and_prepare(case, "book_transfer_in_conference", london(2026, 12, 10, 11))
+    assert case.deadline("hold_transfer_in_conference") == (t18_due, "T18")
+
+    assert case.fire_timers(london(2027, 1, 5, 9)) == 1
+    assert case.deadline("record_icpc_delay_reason") == (london(2027, 1, 5), "T11")
+    case.complete("hold_transfer_in_conference",
+                  conference_record(london(2027, 1, 6, 10), "cin_plan", type="transfer_in"), london(2027, 1, 6, 12))
+    case.complete("record_icpc_delay_reason", filled("overdue_review", 1), london(2027, 1, 6, 14))
+
+    (instance,) = case.instances()
+    assert (instance.status, instance.outcome) == (InstanceStatus.COMPLETED, "cin_plan")
+    assert "end_cin_plan" in [step["id"] for step in instance.route]
+    assert case.fired_rules() == ["T18"]
+
+
+def test_a_pre_birth_plan_is_reviewed_20_working_days_after_an_early_birth_and_can_end_at_that_review(
+    deployed: Database,
+) -> None:
+    case = open_conference(deployed, london(2026, 11, 9, 15), 1, strategy_discussion_at=STRATEGY_DISCUSSION.isoformat())
+    book_and_prepare(case, "book_conference", london(2026, 11, 10, 11))
+    case.complete("hold_conference", conference_record(ICPC_HELD, "cp_plan", type="pre_birth"), ICPC_HELD)
+    case.complete("first_core_group", filled("core_group_record", 1, meeting_date="2026-12-11",
+                                             birth_date="2026-12-07"), london(2026, 12, 11, 15))
+
+    # T17: earlier of 3 months after the conference (26 Feb 2027) and 20 WD after Mon 7 Dec 2026 (Thu 7 Jan 2027).
+    assert case.ready_elements() == ["book_pre_birth_review"]
+    assert case.deadline("book_pre_birth_review") == (london(2027, 1, 7), "T17")
+    case.complete("book_pre_birth_review", filled("conference_booking"), london(2026, 12, 14, 10))
+    assert case.deadline("hold_pre_birth_review") == (london(2027, 1, 7), "T17")
+    assert case.fire_timers(london(2027, 1, 8, 9)) == 1
+    assert case.deadline("review_overdue_review") == (london(2027, 1, 8), "ESC")
+    case.complete("review_overdue_review", filled("overdue_review"), london(2027, 1, 8, 10))
+    case.complete("hold_pre_birth_review", review_record(london(2027, 1, 11, 10), "end_plan"), london(2027, 1, 11, 12))
+
+    (instance,) = case.instances()
+    assert (instance.status, instance.outcome) == (InstanceStatus.COMPLETED, "plan_ended")
+    assert "hold_review" not in [step["id"] for step in instance.route]
+    assert case.fired_rules() == ["T17"]
+
+
+def test_a_pre_birth_plan_with_no_birth_recorded_keeps_the_three_month_review_date(deployed: Database) -> None:
+    case = open_conference(deployed, london(2026, 11, 9, 15), 1, strategy_discussion_at=STRATEGY_DISCUSSION.isoformat())
+    book_and_prepare(case, "book_conference", london(2026, 11, 10, 11))
+    case.complete("hold_conference", conference_record(ICPC_HELD, "cp_plan", type="pre_birth"), ICPC_HELD)
+    case.complete("first_core_group", filled("core_group_record"), london(2026, 12, 11, 15))
+
+    assert case.deadline("book_pre_birth_review") == (london(2027, 2, 26), "T17")
