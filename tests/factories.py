@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
+import forms
 from engine import accounts, runtime
 from engine.access import Actor, Role
 from engine.db import Database
+from engine.models import AuditEvent, HumanTask, ProcessInstance, Timer
 
 ROOT = Path(__file__).resolve().parent.parent
 BPMN_DIR = ROOT / "bpmn"
@@ -38,14 +44,61 @@ def subject(**overrides: Any) -> dict[str, Any]:
 SYSTEM_FIELDS = ("case_id", "author", "completed_at", "version")
 
 
+def filled(key: str, example: int = 0, without: tuple[str, ...] = (), **overrides: Any) -> dict[str, Any]:
+    """A valid submission of form `key`: one of its examples, less the stamped and `without` fields."""
+    data = copy.deepcopy(forms.load_form(key)["examples"][example])
+    for name in (*SYSTEM_FIELDS, *without):
+        data.pop(name, None)
+    return {**data, **overrides}
+
+
 def form_data(key: str, **overrides: Any) -> dict[str, Any]:
-    """A valid submission of form `key` (its first example, less the fields the engine stamps)."""
-    import copy
+    """A valid submission of form `key` from its first example."""
+    return filled(key, **overrides)
 
-    import forms
 
-    example = copy.deepcopy(forms.load_form(key)["examples"][0])
-    for name in SYSTEM_FIELDS:
-        example.pop(name, None)
-    example.update(overrides)
-    return example
+@dataclass
+class CaseDriver:
+    """One case in the engine, worked by a member of whichever group each ready task belongs to."""
+
+    db: Database
+    case_id: str
+
+    def ready(self) -> list[HumanTask]:
+        with self.db.reading() as session:
+            query = select(HumanTask).where(HumanTask.case_id == self.case_id, HumanTask.status == "ready")
+            return list(session.scalars(query.order_by(HumanTask.created_at, HumanTask.element_id)))
+
+    def ready_elements(self) -> list[str]:
+        return sorted(task.element_id for task in self.ready())
+
+    def task(self, element_id: str) -> HumanTask:
+        (task,) = [t for t in self.ready() if t.element_id == element_id]
+        return task
+
+    def deadline(self, element_id: str) -> tuple[datetime | None, str | None]:
+        task = self.task(element_id)
+        return task.due_at, task.due_rule
+
+    def complete(self, element_id: str, data: dict[str, Any], at: datetime) -> None:
+        task = self.task(element_id)
+        actor = Actor(f"{task.candidate_group}_worker", frozenset({task.candidate_group}))
+        runtime.complete_task(self.db, task.id, data, actor, at)
+
+    def fire_timers(self, at: datetime) -> int:
+        return runtime.fire_due_timers(self.db, at)
+
+    def instances(self) -> list[ProcessInstance]:
+        with self.db.reading() as session:
+            query = select(ProcessInstance).where(ProcessInstance.case_id == self.case_id)
+            return list(session.scalars(query.order_by(ProcessInstance.started_at)))
+
+    def timers(self) -> list[Timer]:
+        with self.db.reading() as session:
+            query = select(Timer).where(Timer.case_id == self.case_id)
+            return list(session.scalars(query.order_by(Timer.fires_at)))
+
+    def fired_rules(self) -> list[str]:
+        with self.db.reading() as session:
+            query = select(AuditEvent).where(AuditEvent.case_id == self.case_id, AuditEvent.action == "timer_fired")
+            return [event.payload["rule"] for event in session.scalars(query.order_by(AuditEvent.seq))]

@@ -12,6 +12,7 @@ from api import context
 from api.auth import current_actor
 from api.cases.schemas import CaseSchema, HistorySchema, OpenCaseSchema, ScalesSchema
 from engine import runtime
+from engine.genogram import render_genogram
 from engine.queries.cases import get_case_view, list_case_history
 from engine.queries.records import get_family_network, list_scales
 
@@ -80,8 +81,6 @@ class CaseGenogram(MethodView):
         runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "genogram")
         with context.db().reading() as session:
             network = get_family_network(session, current_actor(), str(case_id))
-        from engine.genogram import render_genogram  # TEMP: moves to the top once engine/genogram.py lands
-
         return Response(render_genogram(network), mimetype="image/svg+xml")
 
 

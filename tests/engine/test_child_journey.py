@@ -19,8 +19,8 @@ from engine.access import Actor
 from engine.db import Database
 from engine.models import AuditEvent, Case, InstanceStatus, ProcessDefinition, ProcessInstance
 from tests.conftest import Clock
-from tests.engine.test_cp_conference_paths import CaseDriver, filled, london, review_record
-from tests.factories import deploy, referral, subject
+from tests.engine.test_cp_conference_paths import london, review_record
+from tests.factories import CaseDriver, deploy, filled, referral, subject
 
 REFERRER = Actor("rita", frozenset({"referrer"}))
 STRATEGY_DISCUSSION = london(2026, 12, 17, 11)

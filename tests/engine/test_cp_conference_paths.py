@@ -9,22 +9,18 @@ domain's calendar-month cases (domain.md §1: 3 months after 30 Nov 2026 is Sun 
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-import forms
 from engine import runtime
 from engine.access import Actor
 from engine.calendar import LONDON
 from engine.db import Database
-from engine.models import AuditEvent, HumanTask, InstanceStatus, ProcessInstance, Timer
+from engine.models import InstanceStatus
 from tests.conftest import Clock
-from tests.factories import SYSTEM_FIELDS, deploy
+from tests.factories import CaseDriver, deploy, filled
 
 CP_UNIT = Actor("cpu", frozenset({"cp_unit"}))
 
@@ -32,14 +28,6 @@ CP_UNIT = Actor("cpu", frozenset({"cp_unit"}))
 def london(year: int, month: int, day: int, hour: int = 17, minute: int = 0) -> datetime:
     """A London wall-clock time; deadlines fall at 17:00, hence the default."""
     return datetime(year, month, day, hour, minute, tzinfo=LONDON)
-
-
-def filled(key: str, example: int = 0, without: tuple[str, ...] = (), **overrides: Any) -> dict[str, Any]:
-    """A valid submission of form `key`: one of its examples, less the stamped and `without` fields."""
-    data = copy.deepcopy(forms.load_form(key)["examples"][example])
-    for name in (*SYSTEM_FIELDS, *without):
-        data.pop(name, None)
-    return {**data, **overrides}
 
 
 def conference_record(at: datetime, decision: str, **overrides: Any) -> dict[str, Any]:
@@ -53,53 +41,6 @@ def review_record(at: datetime, review_decision: str) -> dict[str, Any]:
         return filled("cp_conference_record", 1, without=("end_plan_reason", "post_plan"), date=at.isoformat(),
                       review_decision="continue_plan", category="neglect")
     return filled("cp_conference_record", 1, date=at.isoformat(), review_decision=review_decision)
-
-
-@dataclass
-class CaseDriver:
-    """One case in the engine, worked by a member of whichever group each ready task belongs to."""
-
-    db: Database
-    case_id: str
-
-    def ready(self) -> list[HumanTask]:
-        with self.db.reading() as session:
-            query = select(HumanTask).where(HumanTask.case_id == self.case_id, HumanTask.status == "ready")
-            return list(session.scalars(query.order_by(HumanTask.created_at, HumanTask.element_id)))
-
-    def ready_elements(self) -> list[str]:
-        return sorted(task.element_id for task in self.ready())
-
-    def task(self, element_id: str) -> HumanTask:
-        (task,) = [t for t in self.ready() if t.element_id == element_id]
-        return task
-
-    def deadline(self, element_id: str) -> tuple[datetime | None, str | None]:
-        task = self.task(element_id)
-        return task.due_at, task.due_rule
-
-    def complete(self, element_id: str, data: dict[str, Any], at: datetime) -> None:
-        task = self.task(element_id)
-        actor = Actor(f"{task.candidate_group}_worker", frozenset({task.candidate_group}))
-        runtime.complete_task(self.db, task.id, data, actor, at)
-
-    def fire_timers(self, at: datetime) -> int:
-        return runtime.fire_due_timers(self.db, at)
-
-    def instances(self) -> list[ProcessInstance]:
-        with self.db.reading() as session:
-            query = select(ProcessInstance).where(ProcessInstance.case_id == self.case_id)
-            return list(session.scalars(query.order_by(ProcessInstance.started_at)))
-
-    def timers(self) -> list[Timer]:
-        with self.db.reading() as session:
-            query = select(Timer).where(Timer.case_id == self.case_id)
-            return list(session.scalars(query.order_by(Timer.fires_at)))
-
-    def fired_rules(self) -> list[str]:
-        with self.db.reading() as session:
-            query = select(AuditEvent).where(AuditEvent.case_id == self.case_id, AuditEvent.action == "timer_fired")
-            return [event.payload["rule"] for event in session.scalars(query.order_by(AuditEvent.seq))]
 
 
 def open_conference(db: Database, at: datetime, example: int = 0, **request: Any) -> CaseDriver:
