@@ -41,6 +41,10 @@ class StaleState(EngineError):
     code = "conflict"
 
 
+class InstanceChanged(StaleState):
+    """The instance's revision moved on under us (e.g. a sibling task of the same case finished first)."""
+
+
 class InvalidInput(EngineError):
     """The request is well-formed but its content breaks a rule."""
 

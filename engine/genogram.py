@@ -57,13 +57,16 @@ HOUSE_GAP = 30.0  # extra space between neighbours living in different household
 ROW = 240.0  # vertical distance between generations
 MARGIN = 24.0
 HEADER = 62.0  # heading above the drawing
-LABEL_HALF = 66.0  # labels are wrapped to 2 * LABEL_HALF
-BOX_HALF = SLOT / 2 - 6  # household boundary, horizontally from the outermost member's centre
+LABEL_HALF = 60.0  # labels are wrapped to 2 * LABEL_HALF
+STUB = SLOT / 2 - 14  # a single parent's line goes down this far beside them, clear of their label
+BOX_HALF = SLOT / 2 - 4  # household boundary, horizontally from the outermost member's centre
 BOX_BELOW = 96.0  # household boundary, below a member's centre
 BAR_BELOW = 110.0  # first sibling bar, below the parents' centre
-BAR_STEP = 9.0
+BAR_STEP = 12.0
 BRACKET_ABOVE = SYMBOL / 2 + 12  # first bracket (siblings, other), above a person's centre
-BRACKET_STEP = 8.0
+BRACKET_STEP = 10.0
+STEP_SHIFT = 9.0  # see _step
+SNAP = 30.0  # see _snap
 ECOMAP_WIDTH = 280.0
 LEGEND_COLUMN = 200.0
 FONT = "Arial, Helvetica, 'Liberation Sans', 'DejaVu Sans', sans-serif"
@@ -251,6 +254,7 @@ class _Graph:
     parents: dict[str, list[str]]  # child -> parents, links closing a cycle dropped
     topo: list[str]  # parents before children
     partners: dict[str, list[str]]
+    others: dict[str, list[str]]  # sibling and "other" links, both ways
     sibling_groups: list[list[str]]
     related: set[str]  # people with at least one relationship
     housemates: dict[str, list[str]]
@@ -311,6 +315,7 @@ def _build_graph(net: _Network) -> _Graph:
     all_parents: dict[str, list[str]] = {pid: [] for pid in ids}
     all_children: dict[str, list[str]] = {pid: [] for pid in ids}
     partners: dict[str, list[str]] = {pid: [] for pid in ids}
+    others: dict[str, list[str]] = {pid: [] for pid in ids}
     related: set[str] = set()
     for rel in net.relationships:
         related.update((rel.from_id, rel.to_id))
@@ -320,6 +325,9 @@ def _build_graph(net: _Network) -> _Graph:
         elif rel.type in PARTNER_TYPES:
             _add(partners, rel.from_id, rel.to_id)
             _add(partners, rel.to_id, rel.from_id)
+        else:
+            _add(others, rel.from_id, rel.to_id)
+            _add(others, rel.to_id, rel.from_id)
     children, topo = _drop_cycles(ids, all_children)
     parents: dict[str, list[str]] = {pid: [] for pid in ids}
     for parent in ids:
@@ -337,6 +345,7 @@ def _build_graph(net: _Network) -> _Graph:
         parents=parents,
         topo=topo,
         partners=partners,
+        others=others,
         sibling_groups=_sibling_groups(ids, net.relationships),
         related=related,
         housemates=dict(housemates),
@@ -353,11 +362,17 @@ def _layer(graph: _Graph, floors: Mapping[str, int]) -> dict[str, int]:
 
 
 def _placement(pid: str, household: str, gen: Mapping[str, int], graph: _Graph) -> int:
-    """Where a person without parent links belongs: beside a partner, above their own children, else row 0."""
+    """Where a person without parent links belongs: beside a partner, above their own children, else row 0.
+
+    Someone with neither (a friend, a neighbour) is drawn level with the people they are linked to, and someone
+    with no relationships at all (a lodger) level with the people they live with.
+    """
     candidates = [gen[other] for other in graph.partners[pid]]
     if graph.children[pid]:
         candidates.append(min(gen[child] for child in graph.children[pid]) - 1)
-    if pid not in graph.related:  # e.g. a lodger: drawn with the people they live with
+    if not candidates:
+        candidates = [gen[other] for other in graph.others[pid]]
+    if pid not in graph.related:
         candidates.extend(gen[m] for m in graph.housemates.get(household, []) if m in graph.related)
     return max(candidates, default=0)
 
@@ -482,15 +497,27 @@ def _household_of(unit: Sequence[str], people: Mapping[str, _Person]) -> str:
     return max(households, key=households.count) if households else ""
 
 
+def _unit_centre(
+    unit: list[str], neighbours: Mapping[str, list[str]], pos: Mapping[str, float], graph: _Graph
+) -> float:
+    """Mean position of the people a unit links to above/below; else of its other links; else where it is."""
+    for links in (neighbours, graph.others):
+        values = [t for t in _targets(unit, links, pos) if t is not None]
+        if values:
+            return _mean(values)
+    return _mean([pos[m] for m in unit])
+
+
 def _sort_row(
-    units: list[list[str]], neighbours: Mapping[str, list[str]], pos: Mapping[str, float], people: Mapping[str, _Person]
+    units: list[list[str]],
+    neighbours: Mapping[str, list[str]],
+    pos: Mapping[str, float],
+    graph: _Graph,
+    people: Mapping[str, _Person],
 ) -> list[list[str]]:
     """Barycentre ordering; units of one household are kept together, siblings go eldest first."""
     oriented = [_orient(unit, neighbours, pos) for unit in units]
-    centres = []
-    for unit in oriented:
-        values = [t for t in _targets(unit, neighbours, pos) if t is not None]
-        centres.append(_mean(values) if values else _mean([pos[m] for m in unit]))
+    centres = [_unit_centre(unit, neighbours, pos, graph) for unit in oriented]
     houses = [_household_of(unit, people) for unit in oriented]
     grouped: dict[str, list[float]] = defaultdict(list)
     for house, centre in zip(houses, centres, strict=True):
@@ -508,10 +535,10 @@ def _order_rows(rows: dict[int, list[list[str]]], graph: _Graph, people: Mapping
     gens = sorted(rows)
     for sweep in range(5):
         for g in gens[1:]:
-            rows[g] = _sort_row(rows[g], graph.all_parents, _positions(rows), people)
+            rows[g] = _sort_row(rows[g], graph.all_parents, _positions(rows), graph, people)
         if sweep < 4:
             for g in gens[-2::-1]:
-                rows[g] = _sort_row(rows[g], graph.all_children, _positions(rows), people)
+                rows[g] = _sort_row(rows[g], graph.all_children, _positions(rows), graph, people)
 
 
 def _gap(left: str, right: str, people: Mapping[str, _Person]) -> float:
@@ -562,12 +589,19 @@ def _centre(unit: Sequence[str], x: Mapping[str, float]) -> float:
     return (x[unit[0]] + x[unit[-1]]) / 2
 
 
+def _loose_target(unit: Sequence[str], graph: _Graph, x: Mapping[str, float]) -> float:
+    """Where a unit with no parent/child links wants to be: near the people it is otherwise linked to."""
+    centre = _centre(unit, x)
+    wants = [_mean([x[o] for o in graph.others[m]]) - (x[m] - centre) for m in unit if graph.others[m]]
+    return _mean(wants) if wants else centre
+
+
 def _down_targets(units: list[list[str]], graph: _Graph, x: Mapping[str, float]) -> tuple[list[float], list[float]]:
     desired, weights = [], []
     for unit in units:
         centre = _centre(unit, x)
         wants = [_mean([x[p] for p in graph.all_parents[m]]) - (x[m] - centre) for m in unit if graph.all_parents[m]]
-        desired.append(_mean(wants) if wants else centre)
+        desired.append(_mean(wants) if wants else _loose_target(unit, graph, x))
         weights.append(float(len(wants)) if wants else 0.3)
     return desired, weights
 
@@ -576,7 +610,7 @@ def _up_targets(units: list[list[str]], graph: _Graph, x: Mapping[str, float]) -
     desired, weights = [], []
     for unit in units:
         shifts = [x[c] - _mean([x[p] for p in graph.all_parents[c]]) for m in unit for c in graph.all_children[m]]
-        desired.append(_centre(unit, x) + (_mean(shifts) if shifts else 0.0))
+        desired.append(_centre(unit, x) + _mean(shifts) if shifts else _loose_target(unit, graph, x))
         weights.append(float(len(shifts)) if shifts else 0.3)
     return desired, weights
 
@@ -601,7 +635,7 @@ def _layout(net: _Network, graph: _Graph) -> _Layout:
     _order_rows(rows, graph, net.people)
     x = _assign_x(rows, graph, net.people)
     shift = MARGIN + SLOT / 2 - min(x.values())
-    top = HEADER + 90.0
+    top = HEADER + 90.0  # moved by _plan so the drawing starts just under the heading
     index = {pid: (i, len(unit)) for units in rows.values() for unit in units for i, pid in enumerate(unit)}
     return _Layout(
         gen=gen,
@@ -903,6 +937,7 @@ class _Routes:
     origin: dict[_Relationship, Origin]
     bar: dict[Origin, float]  # y of the sibling bar under each origin
     brackets: dict[_Relationship, float]  # y of the bracket above a row
+    bracket_lanes: dict[float, int]  # row y -> how many bracket lanes are stacked above it
 
 
 def _adjacent_couples(layout: _Layout, net: _Network) -> set[frozenset[str]]:
@@ -923,7 +958,9 @@ def _origins(net: _Network, layout: _Layout, couples: set[frozenset[str]]) -> di
         if rel.type in PARENT_TYPES:
             by_child[rel.to_id].append(rel)
     origin: dict[_Relationship, Origin] = {}
-    for links in by_child.values():
+    for child, all_links in by_child.items():
+        # a "child" drawn level with or above its parent (a cycle in the data) gets a direct line instead
+        links = [rel for rel in all_links if layout.y[child] > layout.y[rel.from_id]]
         for i, a in enumerate(links):
             for b in links[i + 1 :]:
                 pair = frozenset((a.from_id, b.from_id))
@@ -955,7 +992,7 @@ def _origin_start(origin: Origin, children: Iterable[str], layout: _Layout) -> t
     side = _stub_side(parent, children, layout)
     if side == 0:
         return f"M {_n(px)} {_n(py + SYMBOL / 2)}", px
-    ox = px + side * (SLOT / 2 - 8)
+    ox = px + side * STUB
     return f"M {_n(px + side * SYMBOL / 2)} {_n(py)} H {_n(ox)}", ox
 
 
@@ -1010,24 +1047,27 @@ def _needs_bracket(rel: _Relationship, layout: _Layout, routes: _Routes) -> bool
     return rel.type not in SIBLING_TYPES or _implied_siblings(rel, routes) is None
 
 
-def _brackets(net: _Network, layout: _Layout, routes: _Routes) -> dict[_Relationship, float]:
+def _brackets(net: _Network, layout: _Layout, routes: _Routes) -> tuple[dict[_Relationship, float], dict[float, int]]:
     by_row: dict[float, list[tuple[float, float, _Relationship]]] = defaultdict(list)
     for rel in net.relationships:
         if _needs_bracket(rel, layout, routes):
             xs = sorted((layout.x[rel.from_id], layout.x[rel.to_id]))
             by_row[layout.y[rel.from_id]].append((xs[0], xs[1], rel))
     brackets: dict[_Relationship, float] = {}
+    counts: dict[float, int] = {}
     for row_y, intervals in by_row.items():
-        for rel, lane in _lanes(intervals, 6.0, lambda r: r).items():
+        lanes = _lanes(intervals, 6.0, lambda r: r)
+        for rel, lane in lanes.items():
             brackets[rel] = row_y - BRACKET_ABOVE - lane * BRACKET_STEP
-    return brackets
+        counts[row_y] = max(lanes.values()) + 1
+    return brackets, counts
 
 
 def _routes(net: _Network, layout: _Layout) -> _Routes:
     couples = _adjacent_couples(layout, net)
     origin = _origins(net, layout, couples)
-    routes = _Routes(couples=couples, origin=origin, bar=_bars(origin, layout), brackets={})
-    routes.brackets = _brackets(net, layout, routes)
+    routes = _Routes(couples=couples, origin=origin, bar=_bars(origin, layout), brackets={}, bracket_lanes={})
+    routes.brackets, routes.bracket_lanes = _brackets(net, layout, routes)
     return routes
 
 
@@ -1096,6 +1136,9 @@ def _small_label(group: ET.Element, at: Point, text: str, anchor: str = "start")
 
 
 def _draw_parent_child(group: ET.Element, rel: _Relationship, layout: _Layout, routes: _Routes) -> None:
+    if rel not in routes.origin:
+        _draw_direct_parent_link(group, rel, layout)
+        return
     origin = routes.origin[rel]
     kids = sorted(r.to_id for r, o in routes.origin.items() if o == origin)
     prefix, _ = _origin_start(origin, kids, layout)
@@ -1107,8 +1150,26 @@ def _draw_parent_child(group: ET.Element, rel: _Relationship, layout: _Layout, r
     if kind != "bio" and (origin[0] == "single" or rel.from_id == origin[1]):
         _small_label(group, (cx + 5, (bar + top) / 2 + 4), kind)
     if rel.quality in ("conflicted", "cut_off", "close"):
-        a, b = _edge_points(_at(rel.from_id, layout), (cx, cy), SYMBOL / 2 + 10)
-        _styled_segment(group, a, b, _Stroke(INK, 1.6), rel.quality)
+        _styled_segment(group, *_emotional_ends(_at(rel.from_id, layout), (cx, top)), _Stroke(INK, 1.6), rel.quality)
+
+
+def _draw_direct_parent_link(group: ET.Element, rel: _Relationship, layout: _Layout) -> None:
+    """A parent link that cannot hang down (the data has a parent/child cycle): a straight line between them."""
+    kind = PARENT_TYPES[rel.type]
+    a, b = _edge_points(_at(rel.from_id, layout), _at(rel.to_id, layout))
+    _styled_segment(group, a, b, _PARENT_STROKE[kind], rel.quality)
+    _small_label(group, ((a[0] + b[0]) / 2 + 5, (a[1] + b[1]) / 2 - 4), f"parent ({kind})")
+
+
+def _emotional_ends(parent: Point, child_top: Point) -> tuple[Point, Point]:
+    """A parent-child quality line: from the side of the parent facing the child (so it misses the parent's
+    label) to just above the child."""
+    dx = child_top[0] - parent[0]
+    if abs(dx) <= SYMBOL:
+        start = (parent[0], parent[1] + SYMBOL / 2 + 4)
+    else:
+        start = (parent[0] + math.copysign(SYMBOL / 2 + 4, dx), parent[1])
+    return start, (child_top[0], child_top[1] - 4)
 
 
 def _draw_sibling(group: ET.Element, rel: _Relationship, layout: _Layout, routes: _Routes) -> None:
@@ -1176,14 +1237,34 @@ def _household_boxes(members: Sequence[str], layout: _Layout, pad_top: float) ->
     return boxes
 
 
+def _step(outer_upper: float, outer_lower: float, middle: float) -> float:
+    """Where one side of an outline steps between rows: below the middle where it widens, above where it
+    narrows, so two households' outlines meeting between the same rows never touch."""
+    return middle + (STEP_SHIFT if outer_lower > outer_upper else -STEP_SHIFT)
+
+
+def _snap(boxes: Sequence[Box]) -> list[Box]:
+    """Line up the sides of neighbouring rows that nearly line up, so an outline has no tiny jogs."""
+    snapped = [list(box) for box in boxes]
+    for _ in range(2):
+        for upper, lower in zip(snapped, snapped[1:], strict=False):
+            if abs(upper[0] - lower[0]) < SNAP:
+                upper[0] = lower[0] = min(upper[0], lower[0])
+            if abs(upper[2] - lower[2]) < SNAP:
+                upper[2] = lower[2] = max(upper[2], lower[2])
+    return [(b[0], b[1], b[2], b[3]) for b in snapped]
+
+
 def _staircase(boxes: Sequence[Box]) -> list[Point]:
     """The outline of boxes stacked top to bottom whose x ranges overlap, as one polygon."""
+    boxes = _snap(boxes)
     right: list[Point] = [(boxes[0][2], boxes[0][1])]
     left: list[Point] = [(boxes[0][0], boxes[0][1])]
     for upper, lower in zip(boxes, boxes[1:], strict=False):
         middle = (upper[3] + lower[1]) / 2
-        right += [(upper[2], middle), (lower[2], middle)]
-        left += [(upper[0], middle), (lower[0], middle)]
+        step_r, step_l = _step(upper[2], lower[2], middle), _step(-upper[0], -lower[0], middle)
+        right += [(upper[2], step_r), (lower[2], step_r)]
+        left += [(upper[0], step_l), (lower[0], step_l)]
     right.append((boxes[-1][2], boxes[-1][3]))
     left.append((boxes[-1][0], boxes[-1][3]))
     return _simplify(left[:1] + right + left[:0:-1])
@@ -1222,22 +1303,37 @@ def _household_path(boxes: Sequence[Box]) -> str:
     return " ".join(parts)
 
 
-def _draw_households(layer: ET.Element, labels: ET.Element, net: _Network, graph: _Graph, layout: _Layout) -> None:
+@dataclass(frozen=True)
+class _HouseholdPlan:
+    id: str
+    address: str
+    lines: list[str]  # the address, wrapped to the top row's width
+    boxes: list[Box]
+
+
+def _household_plans(net: _Network, graph: _Graph, layout: _Layout, routes: _Routes) -> list[_HouseholdPlan]:
+    """Where each household boundary goes: the address at the top, clear of any brackets above the symbols."""
+    plans = []
     for hid, members in sorted(graph.housemates.items()):
         address = net.addresses.get(hid) or f"Household {hid}"
-        top_row = [pid for pid in members if layout.y[pid] == min(layout.y[m] for m in members)]
-        width = max(layout.x[p] for p in top_row) - min(layout.x[p] for p in top_row) + 2 * BOX_HALF - 20
-        lines = _wrap(address, width, 11.0)
-        boxes = _household_boxes(members, layout, 12.0 + 13.0 * len(lines))
-        attrs = {"class": "household", "data-household-id": hid, "fill": "none", "stroke": HOUSE}
-        boundary = _path(
-            layer, _household_path(boxes), _Stroke(HOUSE, 1.5, "7 5"), {**attrs, "stroke-linejoin": "round"}
-        )
-        _el(boundary, "title", text=f"Household: {address}")
-        for i, line in enumerate(lines):
-            position = (boxes[0][0] + 10, boxes[0][1] + 15 + 13 * i)
-            css = {"class": "household-label", "data-household-id": hid, "font-style": "italic", **_halo(11.0, HOUSE)}
-            _label(labels, *position, line, css)
+        top_y = min(layout.y[m] for m in members)
+        top_row = [layout.x[pid] for pid in members if layout.y[pid] == top_y]
+        lines = _wrap(address, max(top_row) - min(top_row) + 2 * BOX_HALF - 20, 11.0, 3)
+        lanes = routes.bracket_lanes.get(top_y, 0)
+        pad_top = 14.0 + 13.0 * len(lines) + (lanes * BRACKET_STEP + 8 if lanes else 0.0)
+        plans.append(_HouseholdPlan(hid, address, lines, _household_boxes(members, layout, pad_top)))
+    return plans
+
+
+def _draw_households(layer: ET.Element, labels: ET.Element, plans: Iterable[_HouseholdPlan]) -> None:
+    for plan in plans:
+        attrs = {"class": "household", "data-household-id": plan.id, "stroke-linejoin": "round"}
+        boundary = _path(layer, _household_path(plan.boxes), _Stroke(HOUSE, 1.5, "7 5"), attrs)
+        _el(boundary, "title", text=f"Household: {plan.address}")
+        for i, line in enumerate(plan.lines):
+            position = (plan.boxes[0][0] + 10, plan.boxes[0][1] + 15 + 13 * i)
+            css = {"class": "household-label", "data-household-id": plan.id, "font-style": "italic"}
+            _label(labels, *position, line, {**css, **_halo(11.0, HOUSE)})
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1257,9 +1353,13 @@ def _strength_sample(parent: ET.Element, a: Point, b: Point, strength: str) -> N
     _styled_segment(parent, a, b, _STRENGTH_STROKE[strength], quality)
 
 
+def _ecomap_height(net: _Network) -> float:
+    return 40.0 + 34.0 * len(net.ecomap)
+
+
 def _draw_ecomap(layer: ET.Element, net: _Network, left: float, top: float) -> float:
     """The ecomap links as a list beside the genogram; returns the box's bottom."""
-    height = 40.0 + 34.0 * len(net.ecomap)
+    height = _ecomap_height(net)
     box = _el(layer, "g", {"class": "ecomap"})
     _el(
         box,
@@ -1323,6 +1423,10 @@ def _house_sample(parent: ET.Element, x: float, y: float) -> None:
     )
 
 
+def _bracket_sample(parent: ET.Element, x: float, y: float) -> None:
+    _path(parent, f"M {_n(x + 4)} {_n(y + 9)} V {_n(y - 5)} H {_n(x + 34)} V {_n(y + 9)}", _OTHER_STROKE["siblings"])
+
+
 def _age_sample(parent: ET.Element, x: float, y: float) -> None:
     _symbol(parent, "f", x + 18, y, 18.0, deceased=False, ring=False)
     _label(parent, x + 18, y + 3.5, "9", {"text-anchor": "middle", "font-size": 10.0, "font-weight": "bold"})
@@ -1345,7 +1449,7 @@ _LEGEND: tuple[tuple[str, LegendSample], ...] = (
     ("Step child", _line_sample(_PARENT_STROKE["step"], label="step")),
     ("Adopted child", _line_sample(_PARENT_STROKE["adopted"], label="adopted")),
     ("Foster child", _line_sample(_PARENT_STROKE["foster"], label="foster")),
-    ("Siblings (half: dashed)", _line_sample(_OTHER_STROKE["siblings"])),
+    ("Siblings (half: dashed)", _bracket_sample),
     ("Other relationship", _line_sample(_OTHER_STROKE["other"])),
     ("Close", _line_sample(_Stroke(INK, 1.4), "close")),
     ("Conflicted", _line_sample(_Stroke(INK, 1.6), "conflicted")),
@@ -1440,11 +1544,27 @@ def render_genogram(network: Mapping[str, Any], *, as_of: date | None = None) ->
     return _draw(net, graph, _layout(net, graph), today)
 
 
+def _plan(net: _Network, graph: _Graph, layout: _Layout) -> tuple[_Routes, list[_HouseholdPlan]]:
+    """Route the lines and place the household boundaries, first moving the drawing down (or up) so that
+    whatever sticks out highest above the first row sits just under the heading."""
+    routes = _routes(net, layout)
+    plans = _household_plans(net, graph, layout, routes)
+    tops = [min(layout.y.values()) - SYMBOL / 2 - 10, *(plan.boxes[0][1] for plan in plans)]
+    tops += [y - 16 for y in routes.brackets.values()]
+    shift = HEADER + 12 - min(tops)
+    if abs(shift) > 0.05:
+        layout.y = {pid: y + shift for pid, y in layout.y.items()}
+        routes = _routes(net, layout)
+        plans = _household_plans(net, graph, layout, routes)
+    return routes, plans
+
+
 def _draw(net: _Network, graph: _Graph, layout: _Layout, today: date) -> str:
+    routes, plans = _plan(net, graph, layout)
     right = max(layout.x.values()) + SLOT / 2
     bottom = max(layout.y.values()) + BOX_BELOW + 8
     side = right + 20
-    side_bottom = _draw_ecomap(ET.Element("g"), net, side, HEADER + 8) if net.ecomap else 0.0
+    side_bottom = HEADER + 8 + _ecomap_height(net) if net.ecomap else 0.0
     content_right = side + ECOMAP_WIDTH if net.ecomap else right
     width = max(content_right + MARGIN, 4 * LEGEND_COLUMN + 2 * MARGIN)
     legend_top = max(bottom, side_bottom) + 24
@@ -1454,8 +1574,8 @@ def _draw(net: _Network, graph: _Graph, layout: _Layout, today: date) -> str:
     root = _svg_root(width, height, _title(net), _description(net))
     _heading(root, net, today)
     layers = {name: _el(root, "g", {"class": name}) for name in ("households", "relationships", "people", "labels")}
-    _draw_households(layers["households"], layers["labels"], net, graph, layout)
-    _draw_relationships(layers["relationships"], net, layout, _routes(net, layout))
+    _draw_households(layers["households"], layers["labels"], plans)
+    _draw_relationships(layers["relationships"], net, layout, routes)
     for pid in graph.ids:
         _draw_person(layers["people"], net.people[pid], _at(pid, layout), net, today)
     if net.ecomap:

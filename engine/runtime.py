@@ -26,7 +26,7 @@ from engine.audit import record_event
 from engine.calendar import LONDON, default_calendar
 from engine.db import Database
 from engine.definitions import check_diagram, parsed_specs, properties_of
-from engine.errors import FieldProblem, FormInvalid, NotFound, StaleState
+from engine.errors import FieldProblem, FormInvalid, InstanceChanged, NotFound, StaleState
 from engine.models import (
     Case,
     CaseKind,
@@ -162,7 +162,7 @@ def _advance(
     try:
         session.flush()
     except StaleDataError as exc:
-        raise StaleState("someone else changed this case first; reload and try again") from exc
+        raise InstanceChanged("someone else changed this case first; reload and try again") from exc
     if not had_outcome and instance.outcome is not None:
         record_event(session, at=now, actor=actor.username, action="outcome_reached", case_id=instance.case_id,
                      instance_id=instance.id, payload={"outcome": instance.outcome, "name": instance.outcome_name})
@@ -270,7 +270,18 @@ def _validated(form_key: str, data: Any, pointer_prefix: str = "") -> dict[str, 
 
 
 def complete_task(db: Database, task_id: str, data: dict[str, Any], actor: Actor, now: datetime) -> TaskChange:
-    """Submit a task's form: validate, run the workflow on, persist everything in one transaction."""
+    """Submit a task's form: validate, run the workflow on, persist everything in one transaction.
+
+    If another task of the same instance finished first, the step is redone once on the new state:
+    this task is still the actor's (its row was locked), so the clash is not theirs to resolve.
+    """
+    try:
+        return _complete_task_once(db, task_id, data, actor, now)
+    except InstanceChanged:
+        return _complete_task_once(db, task_id, data, actor, now)
+
+
+def _complete_task_once(db: Database, task_id: str, data: dict[str, Any], actor: Actor, now: datetime) -> TaskChange:
     with db.unit_of_work() as session:
         task = _open_task(session, task_id, actor)
         if task.assignee not in (None, actor.username):
