@@ -41,14 +41,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, thread_time
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 import forms
 from engine import accounts, definitions, runtime
@@ -66,6 +66,7 @@ PROCESS = "mash_screening"
 START = datetime(2026, 5, 22, 10, 30, tzinfo=UTC)
 SYSTEM_FIELDS = ("case_id", "author", "completed_at", "version")
 TARGET_RATIO = 0.5
+DEFAULT_CASES = 150  # x 5 completions x 3 rounds per side, plus the instrumented pass: ~20-30 s in all
 
 USERS = {
     "owner": ["process_owner"],
@@ -120,10 +121,19 @@ class Clock:
 
 @dataclass
 class Timing:
-    """Completions made and the seconds spent inside them."""
+    """Completions made, and the wall-clock and CPU seconds spent inside them."""
 
     completions: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+    @contextmanager
+    def completion(self) -> Iterator[None]:
+        wall, cpu = perf_counter(), thread_time()
+        yield
+        self.seconds += perf_counter() - wall
+        self.cpu_seconds += thread_time() - cpu
+        self.completions += 1
 
     @property
     def rate(self) -> float:
@@ -166,10 +176,8 @@ class PersistingEngine:
             for step in STEPS:
                 task_id = self.ready_task(case_id, step.element_id)
                 now = clock.tick()
-                started = perf_counter()
-                complete(self.db, task_id, step.data, ACTORS[step.user], now)
-                timing.seconds += perf_counter() - started
-                timing.completions += 1
+                with timing.completion():
+                    complete(self.db, task_id, step.data, ACTORS[step.user], now)
         return timing
 
     def run(self, cases: int, clock: Clock) -> Timing:
@@ -191,10 +199,11 @@ class BareSpiff:
         self.subprocess_specs = parser.get_subprocess_specs(PROCESS)
         self.calendar = default_calendar()
 
-    def open_case(self, number: int, now: datetime) -> BpmnWorkflow:
+    def open_case(self, case_id: str, now: datetime) -> BpmnWorkflow:
+        """What `runtime.open_case` starts: the workflow, with the same start data, run to its first task."""
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=script_engine(now))
         workflow.get_tasks(state=TaskState.READY)[0].data.update({
-            "case_id": f"case-{number}", "case_reference": f"MASH-2026-{number:06d}", "referral": REFERRAL,
+            "case_id": case_id, "case_reference": f"MASH-2026-{case_id[-6:]}", "referral": REFERRAL,
             "subject": SUBJECT, "received_at": now.isoformat(),
             "clock_started_at": self.calendar.clock_start(now).isoformat(),
         })
@@ -202,24 +211,22 @@ class BareSpiff:
         return workflow
 
     def run(self, cases: int, clock: Clock) -> Timing:
-        workflows = [self.open_case(number, clock.tick()) for number in range(cases)]
+        case_ids = [f"case-{number:06d}" for number in range(cases)]
+        workflows = [(case_id, self.open_case(case_id, clock.tick())) for case_id in case_ids]
         gc.collect()
         timing = Timing()
-        for workflow in workflows:
-            case_id = workflow.task_tree.data.get("case_id") or workflow.last_task.data["case_id"]
+        for case_id, workflow in workflows:
             for step in STEPS:
                 task = next(t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
                             if t.task_spec.bpmn_id == step.element_id)
                 now = clock.tick()
                 # what complete_task stamps on a submission, so both sides carry the same data
                 data = {**step.data, "author": step.user, "completed_at": now.isoformat(), "case_id": case_id}
-                started = perf_counter()
-                workflow.script_engine = script_engine(now)
-                task.data.update(data)
-                task.run()
-                workflow.do_engine_steps()
-                timing.seconds += perf_counter() - started
-                timing.completions += 1
+                with timing.completion():
+                    workflow.script_engine = script_engine(now)
+                    task.data.update(data)
+                    task.run()
+                    workflow.do_engine_steps()
             assert workflow.is_completed(), "the bare workflow did not reach its end"
         return timing
 
@@ -228,28 +235,37 @@ class BareSpiff:
 
 
 @dataclass
+class Frame:
+    """A wrapped call in progress: its category, and when it last started or resumed."""
+
+    category: str
+    since: float
+
+
+@dataclass
 class Breakdown:
     """Exclusive time per category: a wrapped call pauses the category of the call around it."""
 
     totals: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
-    stack: list[list[Any]] = field(default_factory=list)
+    stack: list[Frame] = field(default_factory=list)
 
     def wrap(self, category: str, function: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(function)
         def timed(*args: Any, **kwargs: Any) -> Any:
             entered = perf_counter()
             if self.stack:
-                self.totals[self.stack[-1][0]] += entered - self.stack[-1][1]
-            frame = [category, entered]
+                outer = self.stack[-1]
+                self.totals[outer.category] += entered - outer.since
+            frame = Frame(category, entered)
             self.stack.append(frame)
             try:
                 return function(*args, **kwargs)
             finally:
                 left = perf_counter()
-                self.totals[category] += left - frame[1]
+                self.totals[category] += left - frame.since
                 self.stack.pop()
                 if self.stack:
-                    self.stack[-1][1] = left
+                    self.stack[-1].since = left
 
         return timed
 
@@ -266,8 +282,216 @@ MEASURED = [
     (runtime, "dump_workflow", "serialize"),
     (runtime, "record_event", "audit"),
     (Session, "flush", "flush (ORM writes)"),
-    (Session, "commit", "commit"),
+    (SessionTransaction, "commit", "commit"),
 ]
 OTHER = "other (task/instance reads, session, ORM)"
 
 
+@dataclass
+class Probe:
+    """What the instrumented pass counts, only while `complete_task` is running."""
+
+    active: bool = False
+    statements: Counter[str] = field(default_factory=Counter)
+    commits: int = 0
+    driver_seconds: float = 0.0
+    cache: Counter[str] = field(default_factory=Counter)
+    spec_parses: int = 0
+    blob_bytes: list[int] = field(default_factory=list)
+    log: list[list[str]] = field(default_factory=list)
+
+    def watch(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            self.active = True
+            self.log.append([])
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.active = False
+
+        return watched
+
+
+@contextmanager
+def patched(replacements: list[tuple[Any, str, Any]]) -> Iterator[None]:
+    """Set attributes for the duration; put back exactly what was there (or nothing)."""
+    missing = object()
+    originals = [(owner, name, vars(owner).get(name, missing)) for owner, name, _ in replacements]
+    for owner, name, value in replacements:
+        setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        for owner, name, original in reversed(originals):
+            if original is missing:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, original)
+
+
+@contextmanager
+def sql_listeners(db: Database, probe: Probe) -> Iterator[None]:
+    """Count statements, commits and time inside the DB-API driver while the probe is active."""
+
+    def before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        if probe.active:
+            probe.statements[statement.split(None, 1)[0].upper()] += 1
+            probe.log[-1].append(" ".join(statement.split()))
+            conn.info["bench_started"] = perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        started = conn.info.pop("bench_started", None)
+        if started is not None:
+            probe.driver_seconds += perf_counter() - started
+
+    def commit(conn: Any) -> None:
+        if probe.active:
+            probe.commits += 1
+            probe.log[-1].append("COMMIT (connection.commit)")
+
+    hooks: list[tuple[str, Callable[..., Any]]] = [
+        ("before_cursor_execute", before), ("after_cursor_execute", after), ("commit", commit),
+    ]
+    for name, hook in hooks:
+        event.listen(db.engine, name, hook)
+    try:
+        yield
+    finally:
+        for name, hook in hooks:
+            event.remove(db.engine, name, hook)
+
+
+def probe_replacements(breakdown: Breakdown, probe: Probe) -> list[tuple[Any, str, Any]]:
+    """The timing wrappers, plus counters on the workflow cache, spec parsing and blob size."""
+    cache_get = runtime.WORKFLOWS.get
+    parse = definitions._parse_with_spiff
+    dump = breakdown.wrap("serialize", runtime.dump_workflow)
+
+    def counted_get(instance_id: str, revision: int) -> Any:
+        workflow = cache_get(instance_id, revision)
+        probe.cache["hit" if workflow is not None else "miss"] += 1
+        return workflow
+
+    def counted_parse(*args: Any) -> Any:
+        probe.spec_parses += 1
+        return parse(*args)
+
+    def measured_dump(workflow: BpmnWorkflow) -> bytes:
+        blob: bytes = dump(workflow)
+        probe.blob_bytes.append(len(blob))
+        return blob
+
+    timed = [(owner, name, breakdown.wrap(category, getattr(owner, name)))
+             for owner, name, category in MEASURED if name != "dump_workflow" and hasattr(owner, name)]
+    return [*timed, (runtime, "dump_workflow", measured_dump), (runtime.WORKFLOWS, "get", counted_get),
+            (definitions, "_parse_with_spiff", counted_parse)]
+
+
+def instrumented_pass(engine: PersistingEngine, cases: int, clock: Clock) -> tuple[Breakdown, Probe, Timing]:
+    """Drive `cases` more cases with the engine's steps wrapped and its SQL counted."""
+    case_ids = engine.open_cases(cases, clock)
+    breakdown, probe = Breakdown(), Probe()
+    complete = probe.watch(breakdown.wrap(OTHER, runtime.complete_task))
+    gc.collect()
+    with patched(probe_replacements(breakdown, probe)), sql_listeners(engine.db, probe):
+        timing = engine.drive(case_ids, clock, complete)
+    return breakdown, probe, timing
+
+
+def profiled_pass(engine: PersistingEngine, cases: int, clock: Clock, limit: int = 30) -> None:
+    """cProfile the completions of `cases` more cases; print the top functions by own time."""
+    case_ids = engine.open_cases(cases, clock)
+    profiler = cProfile.Profile()
+
+    def complete(*args: Any) -> Any:
+        return profiler.runcall(runtime.complete_task, *args)
+
+    engine.drive(case_ids, clock, complete)
+    for order in ("tottime", "cumulative"):
+        print(f"\n--- cProfile of {cases * len(STEPS)} persisting completions, by {order} ---")
+        pstats.Stats(profiler, stream=sys.stdout).strip_dirs().sort_stats(order).print_stats(limit)
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+
+def print_rates(rounds: list[tuple[Timing, Timing]]) -> None:
+    print(f"{'round':>5}  {'persisting/s':>12}  {'ms each':>7}  {'bare/s':>8}  {'ms each':>7}  {'ratio':>5}")
+    for number, (persisting, bare) in enumerate(rounds, 1):
+        print(f"{number:>5}  {persisting.rate:>12.0f}  {persisting.ms_each:>7.3f}  {bare.rate:>8.0f}  "
+              f"{bare.ms_each:>7.3f}  {persisting.rate / bare.rate:>5.2f}")
+    persisting_rate = statistics.median(p.rate for p, _ in rounds)
+    bare_rate = statistics.median(b.rate for _, b in rounds)
+    ratio = persisting_rate / bare_rate
+    verdict = "meets" if ratio >= TARGET_RATIO else "misses"
+    print(f"\n(a) persisting engine : {persisting_rate:8.0f} completions/s  ({1000 / persisting_rate:.3f} ms each)")
+    print(f"(b) bare SpiffWorkflow: {bare_rate:8.0f} completions/s  ({1000 / bare_rate:.3f} ms each)")
+    print(f"(c) ratio a/b         : {ratio:8.2f}  ({verdict} the target of >= {TARGET_RATIO:.2f})")
+    cpu_ratio = statistics.median(b.cpu_seconds / b.completions for _, b in rounds) / statistics.median(
+        p.cpu_seconds / p.completions for p, _ in rounds)
+    print(f"    the same by CPU time of this thread: {cpu_ratio:.2f} (differs from (c) when the machine is busy)")
+
+
+def print_breakdown(breakdown: Breakdown, probe: Probe, timing: Timing, clean_ms: float) -> None:
+    n = timing.completions
+    print(f"\nWhere a persisting completion's time goes (instrumented pass, {n} completions, exclusive time):")
+    order = list(dict.fromkeys(category for _, _, category in MEASURED)) + [OTHER]
+    missing = [f"{getattr(owner, '__name__', owner)}.{name}" for owner, name, _ in MEASURED if not hasattr(owner, name)]
+    if missing:
+        print(f"  (not measured, no longer in the engine: {', '.join(missing)})")
+    for category in order:
+        ms = 1000 * breakdown.totals.get(category, 0.0) / n
+        print(f"  {category:<42} {ms:7.3f} ms  {100 * ms / timing.ms_each:5.1f}%")
+    print(f"  {'total (instrumented; uninstrumented ' + f'{clean_ms:.3f})':<42} {timing.ms_each:7.3f} ms")
+    print(f"  {'of which inside the sqlite3 driver':<42} {1000 * probe.driver_seconds / n:7.3f} ms"
+          "  (cursor.execute, all categories; COMMIT not included)")
+    kinds = ", ".join(f"{kind} {count / n:.1f}" for kind, count in probe.statements.most_common())
+    print(f"\nSQL per completion: {probe.statements.total() / n:.1f} statements ({kinds}); "
+          f"{probe.commits / n:.1f} commit(s)")
+    hits, misses = probe.cache["hit"], probe.cache["miss"]
+    print(f"workflow cache: {hits} hits, {misses} misses ({100 * hits / max(hits + misses, 1):.0f}% hit); "
+          f"BPMN re-parses during completions: {probe.spec_parses}")
+    print(f"state blob: {statistics.mean(probe.blob_bytes) / 1024:.1f} KiB on average "
+          f"({min(probe.blob_bytes)}..{max(probe.blob_bytes)} bytes)")
+
+
+def print_statements(probe: Probe) -> None:
+    print(f"\nSQL of the last case's {len(STEPS)} completions:")
+    for step, statements in zip(STEPS, probe.log[-len(STEPS):], strict=True):
+        print(f"  {step.element_id}: {len(statements)} statements")
+        for statement in statements:
+            print(f"    {statement[:150]}")
+
+
+def main() -> None:
+    arguments = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    arguments.add_argument("--cases", type=int, default=DEFAULT_CASES, help="cases per timed round (5 steps each)")
+    arguments.add_argument("--rounds", type=int, default=3, help="timed rounds per side (the median is reported)")
+    arguments.add_argument("--warmup", type=int, default=20, help="untimed cases run first on each side")
+    arguments.add_argument("--profile", action="store_true", help="also print a cProfile listing")
+    arguments.add_argument("--show-sql", action="store_true", help="print the SQL of one case's completions")
+    options = arguments.parse_args()
+
+    clock = Clock()
+    bare = BareSpiff()
+    with tempfile.TemporaryDirectory(prefix="sosflow-bench-") as directory:
+        engine = PersistingEngine(directory, clock)
+        print(f"MASH screening, {len(STEPS)} completions per case; {options.cases} cases x {options.rounds} rounds "
+              f"per side after {options.warmup} warm-up cases; SQLite WAL (synchronous=NORMAL) in {directory}\n")
+        engine.run(options.warmup, clock)
+        bare.run(options.warmup, clock)
+        rounds = [(engine.run(options.cases, clock), bare.run(options.cases, clock)) for _ in range(options.rounds)]
+        print_rates(rounds)
+        clean_ms = statistics.median(p.ms_each for p, _ in rounds)
+        breakdown, probe, timing = instrumented_pass(engine, options.cases, clock)
+        print_breakdown(breakdown, probe, timing, clean_ms)
+        if options.show_sql:
+            print_statements(probe)
+        if options.profile:
+            profiled_pass(engine, options.cases, clock)
+        engine.db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, NotFound
-from engine.models import Case, HumanTask, ProcessDefinition
+from engine.models import Case, CaseKind, HumanTask, ProcessDefinition
 
 
 class Role(StrEnum):
@@ -42,9 +42,14 @@ def require_role(actor: Actor, role: Role) -> None:
         raise Forbidden(f"this needs the {role} role")
 
 
+LADO_SERVICE = frozenset({"lado", "lado_manager"})
+
+
 def require_task_visible(actor: Actor, task: HumanTask | None) -> HumanTask:
-    """A task is visible to members of its candidate group only; others get 404."""
+    """A task is visible to members of its candidate group (a personal one to its assignee only)."""
     if task is None or task.candidate_group not in actor.groups:
+        raise NotFound("task not found")
+    if task.personal and task.assignee != actor.username:
         raise NotFound("task not found")
     return task
 
@@ -55,18 +60,18 @@ def require_can_start(actor: Actor, definition: ProcessDefinition) -> None:
 
 
 def case_visible(session: Session, actor: Actor, case: Case) -> bool:
-    """Auditors see every case; others the cases they raised or whose tasks their groups hold."""
+    """Auditors see every case; others the cases they raised, worked, or whose shared tasks their groups hold.
+
+    Allegations are also visible to the LADO service; a restricted case only to the people on it.
+    """
     if actor.has(Role.AUDITOR) or case.created_by == actor.username:
         return True
-    involved = select(HumanTask.id).where(
-        HumanTask.case_id == case.id, HumanTask.candidate_group.in_(actor.groups)
-    )
-    if case.restricted:
-        involved = select(HumanTask.id).where(
-            HumanTask.case_id == case.id,
-            (HumanTask.assignee == actor.username) | (HumanTask.completed_by == actor.username),
-        )
-    return bool(session.scalar(select(exists(involved))))
+    if case.kind == CaseKind.ALLEGATION and actor.groups & LADO_SERVICE:
+        return True
+    in_person = (HumanTask.assignee == actor.username) | (HumanTask.completed_by == actor.username)
+    by_group = HumanTask.candidate_group.in_(actor.groups) & HumanTask.personal.is_(False)
+    involved = in_person if case.restricted else (in_person | by_group)
+    return bool(session.scalar(select(exists(select(HumanTask.id).where(HumanTask.case_id == case.id, involved)))))
 
 
 def require_case_visible(session: Session, actor: Actor, case: Case | None) -> Case:

@@ -329,6 +329,9 @@ def _user_task_problem(task: Any, groups: set[str]) -> str | None:
         return f"{label} is in no lane; put it in the lane of the group that does it"
     if task.lane not in groups:
         return f"{label} is in lane '{task.lane}', which is not a group (lane names must be group names)"
+    performer = properties_of(task).get("performer")
+    if performer not in (None, "case_opener"):
+        return f"{label} has performer '{performer}'; the only performer is 'case_opener'"
     form_key = properties_of(task).get("form")
     if not form_key:
         return f"{label} names no form; add the property `form`"

@@ -156,6 +156,7 @@ class HumanTask(Base):
     form_key: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default=TaskStatus.READY)
     assignee: Mapped[str | None] = mapped_column(String(100))
+    personal: Mapped[bool] = mapped_column(Boolean, default=False)  # only its assignee may see it
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]

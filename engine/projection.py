@@ -93,6 +93,7 @@ class StepContext:
     workflow: BpmnWorkflow
     calendar: WorkingCalendar
     now: datetime
+    case_opener: str
 
 
 def project_step(ctx: StepContext, before: Snapshot, after: Snapshot, done_task_id: str | None = None) -> None:
@@ -115,6 +116,7 @@ def _human_task_row(ctx: StepContext, task: Any) -> HumanTask:
     if due_at is not None:
         warn_at = ctx.calendar.warn_at(ctx.now, due_at) if due_at > ctx.now else due_at
     spec = task.task_spec
+    personal = properties_of(spec).get("performer") == "case_opener"
     return HumanTask(
         id=str(task.id),
         instance_id=ctx.instance.id,
@@ -126,6 +128,9 @@ def _human_task_row(ctx: StepContext, task: Any) -> HumanTask:
         candidate_group=spec.lane,
         form_key=properties_of(spec).get("form", ""),
         status=TaskStatus.READY,
+        personal=personal,
+        assignee=ctx.case_opener if personal else None,
+        claimed_at=ctx.now if personal else None,
         created_at=ctx.now,
         due_at=due_at,
         warn_at=warn_at,

@@ -153,7 +153,8 @@ def _advance(
     """Run engine steps, then persist state, projections, outcome and hand-offs."""
     workflow.do_engine_steps()
     after = take_snapshot(workflow)
-    ctx = StepContext(session, instance, definition.key, workflow, default_calendar(), now)
+    opener = session.scalar(select(Case.created_by).where(Case.id == instance.case_id)) or ""
+    ctx = StepContext(session, instance, definition.key, workflow, default_calendar(), now, opener)
     had_outcome = instance.outcome is not None
     project_step(ctx, before, after, done_task_id)
     if workflow.is_completed():
@@ -248,6 +249,8 @@ def unclaim_task(db: Database, task_id: str, actor: Actor, now: datetime) -> Tas
     """Give a claimed task back to the group queue; only its assignee may."""
     with db.unit_of_work() as session:
         task = _open_task(session, task_id, actor)
+        if task.personal:
+            raise StaleState("this task is for the person who opened the case and cannot be given back")
         if task.assignee != actor.username:
             raise StaleState("only the person who claimed this task can give it back")
         task.assignee, task.claimed_at = None, None

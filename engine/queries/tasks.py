@@ -58,7 +58,8 @@ def _queue_query(actor: Actor, wanted: TaskFilter, now: datetime) -> Select[Huma
     if wanted.group is not None and wanted.group not in actor.groups:
         raise Forbidden(f"you are not a member of the group {wanted.group}")
     groups = [wanted.group] if wanted.group else sorted(actor.groups)
-    query = select(HumanTask).where(HumanTask.candidate_group.in_(groups), HumanTask.status == wanted.status)
+    query = select(HumanTask).where(HumanTask.candidate_group.in_(groups), HumanTask.status == wanted.status,
+                                    HumanTask.personal.is_(False) | (HumanTask.assignee == actor.username))
     if wanted.assigned_to_me:
         query = query.where(HumanTask.assignee == actor.username)
     if wanted.process:
