@@ -27,16 +27,16 @@ def database_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine tuned for the backend the URL names."""
+def make_engine(url: str, *, for_reads: bool = False) -> Engine:
+    """An engine tuned for the backend the URL names (on SQLite, reads need no write lock)."""
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, immediate=not for_reads)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, immediate: bool) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -51,7 +51,7 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -62,11 +62,14 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]
 
     @classmethod
     def from_url(cls, url: str | None = None) -> Database:
-        engine = make_engine(url or database_url())
-        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+        url = url or database_url()
+        engine = make_engine(url)
+        reader = make_engine(url, for_reads=True) if engine.dialect.name == "sqlite" else engine
+        return cls(engine, sessionmaker(engine, expire_on_commit=False), sessionmaker(reader, expire_on_commit=False))
 
     @property
     def is_postgres(self) -> bool:
@@ -81,5 +84,5 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads only; rolled back at the end."""
-        with self.sessions() as session:
+        with self.read_sessions() as session:
             yield session

@@ -114,7 +114,8 @@ def open_case(
             "received_at": now.isoformat(), "clock_started_at": calendar.clock_start(now).isoformat(),
         }
         _start_instance(session, case, definition, start_data, actor, now)
-        return case.id
+    _remember_started(session)
+    return case.id
 
 
 def _next_reference(session: Session, process: str, now: datetime) -> str:
@@ -142,19 +143,20 @@ def _start_instance(
     session.flush()
     record_event(session, at=now, actor=actor.username, action="process_started", case_id=case.id,
                  instance_id=instance.id, payload={"process": definition.key, "version": definition.version})
-    _advance(session, instance, definition, workflow, Snapshot(), actor, now)
+    _advance(session, instance, definition.key, workflow, Snapshot(), actor, now)
+    session.info.setdefault("started", []).append((instance, workflow))
     return instance
 
 
 def _advance(
-    session: Session, instance: ProcessInstance, definition: ProcessDefinition, workflow: BpmnWorkflow,
+    session: Session, instance: ProcessInstance, process_key: str, workflow: BpmnWorkflow,
     before: Snapshot, actor: Actor, now: datetime, done_task_id: str | None = None,
 ) -> None:
     """Run engine steps, then persist state, projections, outcome and hand-offs."""
     workflow.do_engine_steps()
     after = take_snapshot(workflow)
     opener = session.scalar(select(Case.created_by).where(Case.id == instance.case_id)) or ""
-    ctx = StepContext(session, instance, definition.key, workflow, default_calendar(), now, opener)
+    ctx = StepContext(session, instance, process_key, workflow, default_calendar(), now, opener)
     had_outcome = instance.outcome is not None
     project_step(ctx, before, after, done_task_id)
     if workflow.is_completed():
@@ -200,9 +202,9 @@ def _hand_off(session: Session, instance: ProcessInstance, end_task: Any, actor:
 @contextmanager
 def _live_workflow(session: Session, instance: ProcessInstance, now: datetime) -> Iterator[BpmnWorkflow]:
     """The instance's workflow (cached by revision); the cache entry is dropped if the step fails."""
-    definition = session.get_one(ProcessDefinition, instance.definition_id)
     workflow = WORKFLOWS.get(instance.id, instance.revision)
     if workflow is None:
+        definition = session.get_one(ProcessDefinition, instance.definition_id)
         workflow = load_workflow(instance.state, *parsed_specs(definition))
     workflow.script_engine = script_engine(now)
     yield workflow
@@ -210,6 +212,12 @@ def _live_workflow(session: Session, instance: ProcessInstance, now: datetime) -
 
 def _remember(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     WORKFLOWS.put(instance.id, instance.revision, workflow)
+
+
+def _remember_started(session: Session) -> None:
+    """After a commit, cache the workflows the transaction started (new cases and hand-offs)."""
+    for instance, workflow in session.info.pop("started", []):
+        _remember(instance, workflow)
 
 
 # --- tasks ---------------------------------------------------------------------------------------
@@ -299,8 +307,9 @@ def _complete_task_once(db: Database, task_id: str, data: dict[str, Any], actor:
             except BaseException:
                 WORKFLOWS.evict(instance_id)
                 raise
-        change = _change(session, task)
+        change = TaskChange(task.id, task.status, task.assignee, instance.revision)
     _remember(instance, workflow)
+    _remember_started(session)
     return change
 
 
@@ -319,8 +328,7 @@ def _run_user_task(
     task.status, task.completed_at, task.completed_by = TaskStatus.COMPLETED, now, actor.username
     task.assignee = task.assignee or actor.username
     record_submission(session, task, submitted, now)
-    definition = session.get_one(ProcessDefinition, instance.definition_id)
-    _advance(session, instance, definition, workflow, before, actor, now, done_task_id=task.id)
+    _advance(session, instance, task.process_key, workflow, before, actor, now, done_task_id=task.id)
     record_event(session, at=now, actor=actor.username, action="task_completed", case_id=task.case_id,
                  instance_id=instance.id, task_id=task.id,
                  payload={"name": task.name, "element_id": task.element_id, "form": task.form_key,
@@ -373,8 +381,8 @@ def _claim_due_timers(session: Session, instance_id: str, now: datetime) -> list
 def _fire(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime) -> None:
     before = take_snapshot(workflow)
     workflow.refresh_timers()
-    definition = session.get_one(ProcessDefinition, instance.definition_id)
-    _advance(session, instance, definition, workflow, before, access.SYSTEM, now)
+    key = session.scalar(select(ProcessDefinition.key).where(ProcessDefinition.id == instance.definition_id))
+    _advance(session, instance, str(key), workflow, before, access.SYSTEM, now)
 
 
 # --- reads that are audited ----------------------------------------------------------------------
