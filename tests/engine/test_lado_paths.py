@@ -367,6 +367,20 @@ def test_s47_strand_starts_a_strategy_discussion_in_the_same_case(
     assert "determine_outcome" in ready(db)
 
 
+def test_routing_to_childrens_social_care_starts_a_strategy_discussion_at_once(
+    db: Database, clock: Clock, case_id: str
+) -> None:
+    deploy(db, name="strategy_discussion.bpmn", now=clock())
+    consider(db, route="refer_csc_s47")
+
+    (handoff,) = events(db, "handoff_recorded")
+    assert handoff.payload == {"process": "strategy_discussion", "from_element": "end_referred_csc_at_consideration",
+                               "deployed": True}
+    lado, strategy = instance(db), instance(db, "strategy_discussion")
+    assert strategy.case_id == lado.case_id == case_id and strategy.parent_instance_id == lado.id
+    assert {"suspension_decision", "hold_strategy_discussion"} <= set(ready(db))
+
+
 # --- the forms' conditional rules ---------------------------------------------------------------------
 
 FORM_RULES = [
