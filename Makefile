@@ -9,7 +9,7 @@ VENDOR = api/static/vendor
 run: install assets
 	$(BIN)/sosflow run
 
-test: install
+test: install node_modules/.installed
 	$(BIN)/pytest -q
 
 install: $(VENV)/.installed
@@ -22,8 +22,11 @@ $(VENV)/.installed: pyproject.toml
 
 assets: $(VENDOR)/.installed
 
-$(VENDOR)/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
+	touch $@
+
+$(VENDOR)/.installed: node_modules/.installed
 	mkdir -p $(VENDOR)/swagger-ui
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 	   node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js $(VENDOR)/swagger-ui/
