@@ -14,12 +14,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.definitions import properties_of
-from engine.models import HumanTask, ProcessInstance, TaskStatus, Timer
+from engine.models import Case, HumanTask, ProcessInstance, TaskStatus, Timer
 
 
 @dataclass
@@ -93,7 +93,11 @@ class StepContext:
     workflow: BpmnWorkflow
     calendar: WorkingCalendar
     now: datetime
-    case_opener: str
+
+    def case_opener(self) -> str:
+        """Who opened the case: the performer of `performer="case_opener"` tasks."""
+        query = select(Case.created_by).where(Case.id == self.instance.case_id)
+        return self.session.scalar(query) or ""
 
 
 def project_step(ctx: StepContext, before: Snapshot, after: Snapshot, done_task_id: str | None = None) -> None:
@@ -129,7 +133,7 @@ def _human_task_row(ctx: StepContext, task: Any) -> HumanTask:
         form_key=properties_of(spec).get("form", ""),
         status=TaskStatus.READY,
         personal=personal,
-        assignee=ctx.case_opener if personal else None,
+        assignee=ctx.case_opener() if personal else None,
         claimed_at=ctx.now if personal else None,
         created_at=ctx.now,
         due_at=due_at,

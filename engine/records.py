@@ -38,12 +38,9 @@ def _store_network(session: Session, task: HumanTask, network: dict[str, Any], n
     row.relationships = list(network.get("relationships", []))
     row.households = list(network.get("households", []))
     row.ecomap_links = list(network.get("ecomap_links", []))
-    row.source_task_id, row.updated_by, row.updated_at = task.id, _author(network, task), now
+    row.source_task_id, row.updated_by, row.updated_at = task.id, task.completed_by or "unknown", now
     session.add(row)
 
-
-def _author(data: dict[str, Any], task: HumanTask) -> str:
-    return str(data.get("author") or task.completed_by or "unknown")
 
 
 def _scales(form_key: str, data: dict[str, Any]) -> Iterator[dict[str, Any]]:

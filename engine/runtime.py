@@ -155,12 +155,14 @@ def _advance(
     """Run engine steps, then persist state, projections, outcome and hand-offs."""
     workflow.do_engine_steps()
     after = take_snapshot(workflow)
-    opener = session.scalar(select(Case.created_by).where(Case.id == instance.case_id)) or ""
-    ctx = StepContext(session, instance, process_key, workflow, default_calendar(), now, opener)
+    ctx = StepContext(session, instance, process_key, workflow, default_calendar(), now)
     had_outcome = instance.outcome is not None
     project_step(ctx, before, after, done_task_id)
     if workflow.is_completed():
         instance.status, instance.completed_at = InstanceStatus.COMPLETED, now
+    handoffs = new_handoffs(before, after)
+    if handoffs:
+        instance.starts_process = properties_of(handoffs[-1].task_spec)["starts_process"]
     instance.state = dump_workflow(workflow)
     try:
         session.flush()
@@ -171,7 +173,7 @@ def _advance(
                      instance_id=instance.id, payload={"outcome": instance.outcome, "name": instance.outcome_name})
     for timer_task in fired_timers(before, after):
         _record_timer_fired(session, instance, timer_task, now)
-    for end_task in new_handoffs(before, after):
+    for end_task in handoffs:
         _hand_off(session, instance, end_task, actor, now)
 
 
@@ -186,7 +188,6 @@ def _record_timer_fired(session: Session, instance: ProcessInstance, timer_task:
 def _hand_off(session: Session, instance: ProcessInstance, end_task: Any, actor: Actor, now: datetime) -> None:
     """Start the process an end event names, in the same case and the same transaction."""
     key = properties_of(end_task.task_spec)["starts_process"]
-    instance.starts_process = key
     target = _latest_definition(session, key)
     payload = {"process": key, "from_element": end_task.task_spec.bpmn_id, "deployed": target is not None}
     record_event(session, at=now, actor=actor.username, action="handoff_recorded", case_id=instance.case_id,

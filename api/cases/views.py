@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
 
 from api import context
 from api.auth import current_actor
 from api.cases.schemas import CaseSchema, HistorySchema, OpenCaseSchema, ScalesSchema
 from engine import runtime
+from engine.access import Actor
 from engine.genogram import render_genogram
 from engine.queries.cases import get_case_view, list_case_history
 from engine.queries.records import get_family_network, list_scales
+
+T = TypeVar("T")
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases and their history")
 
@@ -22,6 +27,13 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Case
 def _case_view(case_id: str) -> dict[str, Any]:
     with context.db().reading() as session:
         return get_case_view(session, current_actor(), case_id)
+
+
+def _audited_read(case_id: Any, what: str, read: Callable[[Session, Actor, str], T]) -> T:
+    """Record the read of a case record (404 if not visible), then read it."""
+    runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), what)
+    with context.db().reading() as session:
+        return read(session, current_actor(), str(case_id))
 
 
 @blp.route("")
@@ -45,8 +57,7 @@ class CaseById(MethodView):
     @blp.alt_response(404, description="No such case visible to me")
     def get(self, case_id: Any) -> Any:
         """Read a case: its instances, route, open tasks and current position"""
-        runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "case")
-        return _case_view(str(case_id))
+        return _audited_read(case_id, "case", get_case_view)
 
 
 @blp.route("/<uuid:case_id>/history")
@@ -55,10 +66,7 @@ class CaseHistory(MethodView):
     @blp.alt_response(404, description="No such case visible to me")
     def get(self, case_id: Any) -> Any:
         """Read a case's history: every audit event in order, with submitted form data"""
-        runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "history")
-        with context.db().reading() as session:
-            events = list_case_history(session, current_actor(), str(case_id))
-        return {"case_id": str(case_id), "events": events}
+        return {"case_id": str(case_id), "events": _audited_read(case_id, "history", list_case_history)}
 
 
 @blp.route("/<uuid:case_id>/family-network")
@@ -67,9 +75,7 @@ class CaseFamilyNetwork(MethodView):
     @blp.alt_response(404, description="No such case visible to me, or no network recorded")
     def get(self, case_id: Any) -> Any:
         """Read the case's family network graph: people, relationships, households, ecomap links"""
-        runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "family_network")
-        with context.db().reading() as session:
-            return get_family_network(session, current_actor(), str(case_id))
+        return _audited_read(case_id, "family_network", get_family_network)
 
 
 @blp.route("/<uuid:case_id>/genogram.svg")
@@ -78,9 +84,7 @@ class CaseGenogram(MethodView):
     @blp.alt_response(404, description="No such case visible to me, or no network recorded")
     def get(self, case_id: Any) -> Any:
         """Draw the case's family network as a genogram (SVG)"""
-        runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "genogram")
-        with context.db().reading() as session:
-            network = get_family_network(session, current_actor(), str(case_id))
+        network = _audited_read(case_id, "genogram", get_family_network)
         return Response(render_genogram(network), mimetype="image/svg+xml")
 
 
@@ -90,6 +94,4 @@ class CaseScales(MethodView):
     @blp.alt_response(404, description="No such case visible to me")
     def get(self, case_id: Any) -> Any:
         """Every safety-scale rating per danger statement and participant, over time"""
-        runtime.record_case_read(context.db(), str(case_id), current_actor(), context.now(), "scales")
-        with context.db().reading() as session:
-            return {"case_id": str(case_id), "series": list_scales(session, current_actor(), str(case_id))}
+        return {"case_id": str(case_id), "series": _audited_read(case_id, "scales", list_scales)}
