@@ -39,6 +39,8 @@ __all__ = [
     "form_exists",
     "form_keys",
     "load_form",
+    "missing_message",
+    "not_allowed_message",
     "schema_uri",
     "validate_form",
 ]
@@ -84,6 +86,17 @@ def validate_form(key: str, data: object) -> list[FieldError]:
     validator = _validator(_checked(key))
     found = {each for error in validator.iter_errors(data) for each in _field_errors(key, error)}
     return sorted(found, key=lambda each: (each.pointer, each.validator, each.message))
+
+
+def missing_message(key: str, name: str) -> str:
+    """The wording for a required top-level answer that is absent."""
+    return _missing_error(_checked(key), [name], "required").message
+
+
+def not_allowed_message(key: str, name: str, allowed: list[Any]) -> str:
+    """The wording for a top-level answer outside the values a task allows (its narrowing)."""
+    field = _field_schema(_checked(key), [name])
+    return messages.describe("enum", _label([name], field), field, allowed)
 
 
 # Loading -----------------------------------------------------------------------------------------
