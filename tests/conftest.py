@@ -31,6 +31,7 @@ from engine.models import (
     ScaleRecord,
     Timer,
     User,
+    WebSession,
 )
 from tests.path_coverage import PATH_MODULES, record_instances
 
@@ -82,7 +83,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 _TABLES_TO_EMPTY = [
     AuditEvent, ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
-    ProcessDefinition, ApiToken, Membership, User,
+    ProcessDefinition, ApiToken, WebSession, Membership, User,
 ]
 
 
