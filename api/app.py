@@ -96,7 +96,7 @@ def _register_pages(app: Flask) -> None:
     for blueprint, rule in PAGE_BLUEPRINTS:
         app.register_blueprint(blueprint)
         app.before_request_funcs.setdefault(blueprint.name, []).append(rule)
-        blueprint_handlers = app.error_handler_spec.setdefault(blueprint.name, {}).setdefault(None, {})
+        blueprint_handlers = app.error_handler_spec[blueprint.name][None]  # what blueprint.errorhandler fills
         blueprint_handlers[HTTPException] = page_http_error
         blueprint_handlers[EngineError] = page_engine_error
     app.jinja_env.globals["csrf_token"] = csrf_token

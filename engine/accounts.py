@@ -25,10 +25,17 @@ __all__ = [
     "Account", "actor_for_token", "check_password", "create_user", "issue_token", "set_password", "user_exists",
 ]
 
-_HASHER = PasswordHasher()
+_HASHER = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 # Verified against when the username is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 MIN_PASSWORD_LENGTH = 12
+
+
+def use_password_hasher(hasher: PasswordHasher) -> None:
+    """Change the argon2 parameters (the test suite uses argon2's cheapest profile); old hashes still verify
+    and are upgraded at their next sign-in."""
+    global _HASHER, _DUMMY_HASH
+    _HASHER, _DUMMY_HASH = hasher, hasher.hash("not a password of anyone")
 
 
 @dataclass(frozen=True)

@@ -106,13 +106,11 @@ def revoke_token(db: Database, token_id: str, now: datetime, actor: str, *, owne
         return TokenInfo(token.id, username, token.name, token.created_at, token.expires_at, token.revoked_at)
 
 
-def revoke_tokens_named(db: Database, username: str, name: str, now: datetime, actor: str,
-                        keep: str | None = None) -> int:
-    """Revoke a user's live tokens of one name, except the one whose secret is `keep`; how many were revoked."""
+def revoke_other_tokens(db: Database, username: str, now: datetime, actor: str, *, keep: str | None = None) -> int:
+    """Revoke every live token of a user but the one whose secret is `keep`; how many were revoked."""
     with db.reading() as session:
-        ids = [t.id for t in list_tokens(session, username) if t.name == name and t.revoked_at is None]
         kept = session.scalar(select(ApiToken.id).where(ApiToken.token_sha256 == token_digest(keep))) if keep else None
+        ids = [t.id for t in list_tokens(session, username) if t.revoked_at is None and t.id != kept]
     for token_id in ids:
-        if token_id != kept:
-            revoke_token(db, token_id, now, actor)
-    return len([i for i in ids if i != kept])
+        revoke_token(db, token_id, now, actor)
+    return len(ids)

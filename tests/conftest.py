@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import delete, text, update
 
-from engine import runtime
+from engine import accounts, runtime
 from engine.audit import GENESIS_HASH
 from engine.calendar import LONDON
 from engine.db import Database
@@ -65,6 +66,12 @@ def _reset_postgres_schema(db: Database) -> None:
     with db.engine.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS test_{worker} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA test_{worker}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> None:
+    """Argon2 at production cost takes ~0.1-0.5 s a hash; tests use argon2's own cheapest profile."""
+    accounts.use_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture(scope="session")
