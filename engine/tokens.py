@@ -88,7 +88,7 @@ def list_tokens(session: Session, username: str | None = None) -> list[TokenInfo
     if username is not None:
         query = query.where(User.username == username)
     return [TokenInfo(t.id, name, t.name, t.created_at, t.expires_at, t.revoked_at)
-            for t, name in session.execute(query).tuples()]
+            for t, name in session.execute(query)]
 
 
 def revoke_token(db: Database, token_id: str, now: datetime, actor: str, *, owner: str | None = None) -> TokenInfo:
@@ -96,7 +96,7 @@ def revoke_token(db: Database, token_id: str, now: datetime, actor: str, *, owne
     with unit_of_work(db, now) as uow:
         found = uow.session.execute(
             select(ApiToken, User.username).join(User, User.id == ApiToken.user_id).where(ApiToken.id == token_id)
-        ).tuples().first()
+        ).first()
         if found is None or (owner is not None and found[1] != owner):
             raise NotFound("token not found")
         token, username = found
