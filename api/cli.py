@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -96,16 +97,23 @@ def run_command(host: str, port: int, workers: int, threads: int, worker: bool) 
     ctx.invoke(deploy_command)
     ctx.invoke(demo_users_command)
     env = {**os.environ, "SOSFLOW_SECRET_KEY": _secret_key()}
-    process = _start_worker(env) if worker else None
+    # SIGTERM (a service manager stopping us) unwinds like Ctrl-C, so the children are stopped too.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    children = [_start_worker(env)] if worker else []
     click.echo(f"serving on http://{host}:{port} (sign in at /sign-in, API docs at /api/docs)")
     try:
-        subprocess.run(_gunicorn_command(host, port, workers, threads), env=env, check=False)
+        children.append(subprocess.Popen(_gunicorn_command(host, port, workers, threads), env=env))
+        children[-1].wait()
     except KeyboardInterrupt:
         pass
     finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=10)
+        for child in reversed(children):
+            child.terminate()
+            child.wait(timeout=10)
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:

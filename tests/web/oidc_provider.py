@@ -112,7 +112,7 @@ class Provider:
     def start(self) -> str:
         self._server = make_server("127.0.0.1", 0, self._app())
         self.issuer = f"http://127.0.0.1:{self._server.server_port}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self.issuer
 
     def stop(self) -> None:
