@@ -37,6 +37,7 @@ __all__ = [
     "FieldError",
     "UnknownForm",
     "form_exists",
+    "field_schema",
     "form_keys",
     "load_form",
     "missing_message",
@@ -86,6 +87,11 @@ def validate_form(key: str, data: object) -> list[FieldError]:
     validator = _validator(_checked(key))
     found = {each for error in validator.iter_errors(data) for each in _field_errors(key, error)}
     return sorted(found, key=lambda each: (each.pointer, each.validator, each.message))
+
+
+def field_schema(key: str, name: str) -> dict[str, Any]:
+    """The schema of one top-level field, `$ref`s followed (empty when the form has no such field)."""
+    return copy.deepcopy(_field_schema(_checked(key), [name]))
 
 
 def missing_message(key: str, name: str) -> str:
