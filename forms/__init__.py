@@ -163,6 +163,10 @@ def _field_errors(key: str, error: ValidationError) -> Iterator[FieldError]:
     elif keyword == "additionalProperties":
         for name in _extras(error.schema, error.instance):
             yield FieldError(_pointer([*path, name]), messages.unknown_field(name), keyword)
+    elif keyword == "not" and _forbidden(error.validator_value, error.instance):
+        for name in _forbidden(error.validator_value, error.instance):
+            field = _field_schema(key, [*path, name])
+            yield FieldError(_pointer([*path, name]), messages.not_applicable(_label([*path, name], field)), keyword)
     elif keyword == "anyOf" and _alternatives(error.validator_value):
         yield _either_error(key, path, _alternatives(error.validator_value))
     else:
@@ -173,6 +177,13 @@ def _field_errors(key: str, error: ValidationError) -> Iterator[FieldError]:
 
 def _missing(required: Iterable[str], instance: Mapping[str, Any]) -> list[str]:
     return [name for name in required if name not in instance]
+
+
+def _forbidden(rule: Any, instance: Any) -> list[str]:
+    """For `not: {required: [...]}`, the fields present that the rule forbids."""
+    if not (isinstance(rule, Mapping) and list(rule) == ["required"] and isinstance(instance, Mapping)):
+        return []
+    return [name for name in rule["required"] if name in instance]
 
 
 def _extras(schema: Mapping[str, Any], instance: Mapping[str, Any]) -> list[str]:

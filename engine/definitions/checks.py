@@ -50,7 +50,7 @@ def check_diagram(
     # Imported here: the dry run needs engine.state, which imports this package's timers.
     from engine.definitions.verify import verify_process
 
-    problems = verify_process(root, spec, subprocess_specs, process_key, file_name)
+    problems = verify_process(root, spec, subprocess_specs, process_key, file_name, hashlib.sha256(data).hexdigest())
     if problems:
         raise DiagramInvalid(problems)
     start = _start_event(spec)

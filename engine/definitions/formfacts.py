@@ -81,6 +81,12 @@ def field_values(form_key: str, name: str, constraints: Constraints) -> list[Any
     return _distinct(example[name] for example in examples if isinstance(example, Mapping) and name in example)
 
 
+def is_closed(form_key: str, name: str, constraints: Constraints) -> bool:
+    """Whether `field_values` lists every value the field can take (enum, const, boolean, constraint)."""
+    schema = forms.field_schema(form_key, name)
+    return name in constraints or "enum" in schema or "const" in schema or schema.get("type") == "boolean"
+
+
 def _distinct(values: Iterable[Any]) -> list[Any]:
     seen, out = set(), []
     for value in values:

@@ -21,7 +21,7 @@ from typing import Any
 
 from engine.calendar import LONDON
 from engine.definitions.dataflow import START, Dataflow, Facts, TaskForm, complement, narrowed_by
-from engine.definitions.formfacts import candidate_submissions, field_values, guaranteed_fields
+from engine.definitions.formfacts import candidate_submissions, field_values, guaranteed_fields, is_closed
 from engine.definitions.graph import (
     GATEWAYS_WITH_CONDITIONS,
     Flow,
@@ -58,6 +58,7 @@ class ReadRules:
     def __init__(self, graph: ProcessGraph, flow: Dataflow, task_forms: Mapping[str, TaskForm],
                  start_form: str | None) -> None:
         self.graph, self.flow, self.task_forms, self.start_form = graph, flow, task_forms, start_form
+        self._closed = True
 
     def findings(self) -> list[Finding]:
         found: list[Finding] = []
@@ -159,20 +160,23 @@ class ReadRules:
                     message = (f"condition of flow '{flow.id}' fails for schema-valid values "
                                f"{_shown(chosen)} ({type(exc).__name__}: {exc})")
                     return [Finding(gateway.id, message, {"values": chosen})]
-            if not any(matched) and not gateway.default:
+            if not any(matched) and not gateway.default and self._closed:
                 message = (f"no outgoing flow matches {_shown(chosen)} and there is no default flow; "
                            f"cover every value or draw a default flow")
                 return [Finding(gateway.id, message, {"values": chosen})]
         return []
 
     def _domains(self, conditional: list[Flow], facts: Facts) -> dict[str, list[Any]] | None:
+        """Values to try per name read; `_closed` says whether they are all the values there are."""
         domains: dict[str, list[Any]] = {}
+        self._closed = True
         for flow in conditional:
             source = flow.condition or ""
             for read in keyed_reads(source):
                 if read.variable != ANSWERS:
                     continue
                 key = f"{read.element}.{read.field or WHOLE}"
+                self._closed = self._closed and read.field is not None and self._is_closed(read.element, read.field)
                 values = self._task_values(read.element, read.field) if read.field else self._answers(read.element)
                 if not values:
                     return None
@@ -190,6 +194,10 @@ class ReadRules:
             return []
         return [c.data for c in candidate_submissions(task_form.form_key, task_form.constraints, frozenset())]
 
+    def _is_closed(self, element_id: str, name: str) -> bool:
+        task_form = self.task_forms.get(element_id)
+        return task_form is not None and is_closed(task_form.form_key, name, task_form.constraints)
+
     def _task_values(self, element_id: str, name: str) -> list[Any]:
         task_form = self.task_forms.get(element_id)
         return field_values(task_form.form_key, name, task_form.constraints) if task_form else []
@@ -199,8 +207,10 @@ class ReadRules:
         for writer in sorted(facts.writers.get(name, ())):
             if writer == START and self.start_form:
                 found = field_values(self.start_form, name, {})
+                self._closed = self._closed and is_closed(self.start_form, name, {})
             elif writer in self.task_forms:
                 found = self._task_values(writer, name)
+                self._closed = self._closed and self._is_closed(writer, name)
             else:
                 return []  # a script or a start variable: the dry run tries its values
             if not found:

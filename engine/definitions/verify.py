@@ -27,10 +27,25 @@ from engine.errors import DiagramProblem
 from engine.taskdata import ConstraintsInvalid, parse_constraints
 
 
+_VERIFIED: dict[tuple[str, str, str], list[DiagramProblem]] = {}
+
+
 def verify_process(
+    root: Any, spec: Any, subprocess_specs: dict[str, Any], process_key: str, file_name: str, digest: str
+) -> list[DiagramProblem]:
+    """Every way schema-valid data could crash or misroute the process, as deploy problems.
+
+    The answer for the same bytes is kept for the life of the process: forms are read once per
+    process too, and a redeploy of an unchanged diagram should not dry-run it again."""
+    cache_key = (digest, process_key, file_name)
+    if cache_key not in _VERIFIED:
+        _VERIFIED[cache_key] = _verify(root, spec, subprocess_specs, process_key, file_name)
+    return list(_VERIFIED[cache_key])
+
+
+def _verify(
     root: Any, spec: Any, subprocess_specs: dict[str, Any], process_key: str, file_name: str
 ) -> list[DiagramProblem]:
-    """Every way schema-valid data could crash or misroute the process, as deploy problems."""
     graph = process_graph(root, process_key)
     task_forms, findings = _task_forms([spec, *subprocess_specs.values()])
     if findings:
