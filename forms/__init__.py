@@ -89,9 +89,10 @@ def validate_form(key: str, data: object) -> list[FieldError]:
     return sorted(found, key=lambda each: (each.pointer, each.validator, each.message))
 
 
-def field_schema(key: str, name: str) -> dict[str, Any]:
-    """The schema of one top-level field, `$ref`s followed (empty when the form has no such field)."""
-    return copy.deepcopy(_field_schema(_checked(key), [name]))
+def field_schema(key: str, name: str, *inside: str | int) -> dict[str, Any]:
+    """The schema of a field (`inside` goes deeper: an int for a list's items), `$ref`s followed;
+    empty when the form has no such field."""
+    return copy.deepcopy(_field_schema(_checked(key), [name, *inside]))
 
 
 def missing_message(key: str, name: str) -> str:

@@ -33,7 +33,7 @@ from engine.scripting import script_engine
 from engine.state import dump_workflow, load_workflow
 from engine.taskdata import apply_submission
 
-MAX_STEPS = 400
+MAX_STEPS = 250
 MAX_VISITS = 2
 START_AT = datetime(2026, 1, 5, 9, 0, tzinfo=LONDON)
 _DRY_CASE = {"case_id": "dry-run-case", "case_reference": "DRY-2026-000001"}
@@ -105,16 +105,15 @@ class DryRun:
         workflow = self._load(state)
         choices = self._choices(workflow)
         novel = [c for c in choices if (c[0], c[1]) not in self.seen]
-        chosen = novel if novel else choices[:1]
-        if choices and choices[0] not in chosen:
-            chosen = [*chosen, choices[0]]
         self.seen.update((c[0], c[1]) for c in novel)
+        chosen = novel or choices[:1]
         children = []
-        for element_id, label, action in chosen:
+        for index, (_, _, action) in enumerate(chosen):
             if self.steps >= MAX_STEPS:
                 break
             self.steps += 1
-            child = action(self._load(state), state)
+            # The workflow loaded to list the choices serves the last one; the others get fresh copies.
+            child = action(workflow if index == len(chosen) - 1 else self._load(state), state)
             if child is not None:
                 children.append(child)
         return children

@@ -21,7 +21,7 @@ import forms
 from engine.taskdata import STAMPED_FIELDS, Constraints, form_fields, validate_submission
 
 DRY_RUN_STAMP = {"author": "dry.run", "completed_at": "2026-01-05T09:00:00+00:00", "case_id": "dry-run-case"}
-MAX_CANDIDATES = 24
+MAX_CANDIDATES = 32
 
 
 def _frozen(constraints: Constraints) -> tuple[tuple[str, tuple[Any, ...]], ...]:
@@ -97,6 +97,19 @@ def _distinct(values: Iterable[Any]) -> list[Any]:
     return out
 
 
+def _list_values(form_key: str, name: str, data: Mapping[str, Any]) -> list[Any]:
+    """For a list field: one single-item list per value of each enumerated part of an item."""
+    items = forms.field_schema(form_key, name).get("items")
+    if not isinstance(items, Mapping):
+        return []
+    if "enum" in items:
+        return [[value] for value in items["enum"]]
+    sample = data.get(name) or [{}]
+    first = sample[0] if isinstance(sample[0], Mapping) else {}
+    return [[{**first, part: value}] for part in items.get("properties", {})
+            for value in forms.field_schema(form_key, name, 0, part).get("enum", [])]
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One submission the dry run tries, and a short label of how it was made."""
@@ -116,13 +129,15 @@ def _candidates(form_key: str, frozen: tuple[tuple[str, tuple[Any, ...]], ...],
     constraints = dict(frozen)
     builder = _Builder(form_key, constraints)
     bases = builder.bases()
-    for base in bases[:1]:
-        for name in sorted(fields_read & set(form_fields(form_key)) - set(STAMPED_FIELDS)):
-            for value in field_values(form_key, name, constraints):
+    read = sorted(fields_read & set(form_fields(form_key)) - set(STAMPED_FIELDS))
+    for base in bases:
+        for name in read:
+            for value in [*field_values(form_key, name, constraints), *_list_values(form_key, name, base.data)]:
                 if base.data.get(name, _ABSENT) != value:
                     builder.add(f"{base.label} with {name}={value!r}", {**base.data, name: value}, keep=name)
             if name in base.data:
                 builder.add(f"{base.label} without {name}", _without(base.data, name))
+    for base in bases[:1]:
         builder.add(f"{base.label}, optional fields left out", builder.minimal(base.data))
     return tuple(builder.found[:MAX_CANDIDATES])
 
