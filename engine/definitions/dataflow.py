@@ -23,10 +23,10 @@ from engine.definitions.graph import (
     GATEWAYS_WITH_CONDITIONS,
     Flow,
     Node,
+    Pin,
     ProcessGraph,
     assigned_always,
     assigned_ever,
-    Pin,
     equalities,
 )
 from engine.taskdata import ANSWERS, COMPLETED, STAMPED_FIELDS, Constraints, form_fields

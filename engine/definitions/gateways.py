@@ -28,9 +28,9 @@ from engine.definitions.graph import (
     KeyedRead,
     Node,
     ProcessGraph,
+    equalities_in,
     keyed_reads,
     names_read,
-    equalities_in,
     node_expressions,
     scoped_reads,
 )
@@ -68,7 +68,8 @@ class ReadRules:
                 continue
             if node.tag in GATEWAYS_WITH_CONDITIONS:
                 conditional = [f for f in self.graph.outgoing(node.id) if f.condition]
-                reads = [r for f in conditional for r in self._read_problems(f.condition or "", facts, f"condition of flow '{f.id}'")]
+                reads = [r for f in conditional
+                         for r in self._read_problems(f.condition or "", facts, f"condition of flow '{f.id}'")]
                 found += [Finding(node.id, message, ce) for message, ce in reads]
                 if conditional and not reads:
                     found += self._coverage(node, conditional, facts)
@@ -112,7 +113,9 @@ class ReadRules:
     def _undefined(self, name: str, facts: Facts, what: str) -> tuple[str, dict[str, Any] | None]:
         for writer in sorted(facts.writers.get(name, ())):
             task_form = self.task_forms.get(writer)
-            if task_form is None or name in guaranteed_fields(task_form.form_key, facts.constraints_of(writer, task_form)):
+            if task_form is None:
+                continue
+            if name in guaranteed_fields(task_form.form_key, facts.constraints_of(writer, task_form)):
                 continue
             example = self._submission_without(task_form, name)
             reason = (f"{what} reads '{name}', which is not defined on every path to it: "

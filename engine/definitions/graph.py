@@ -229,9 +229,10 @@ def _pinned(node: ast.expr) -> Pin | None:
         return None
     if isinstance(op, ast.Eq) and isinstance(right, ast.Constant):
         return target, (right.value,)
-    if isinstance(op, ast.In) and isinstance(right, ast.List | ast.Tuple | ast.Set):
-        if all(isinstance(e, ast.Constant) for e in right.elts):
-            return target, tuple(e.value for e in right.elts if isinstance(e, ast.Constant))
+    listed = isinstance(right, ast.List | ast.Tuple | ast.Set)
+    constants = listed and all(isinstance(e, ast.Constant) for e in getattr(right, "elts", ()))
+    if isinstance(op, ast.In) and constants:
+        return target, tuple(e.value for e in getattr(right, "elts", ()) if isinstance(e, ast.Constant))
     return None
 
 

@@ -26,7 +26,6 @@ from engine.definitions.spiff import properties_of, sentence
 from engine.errors import DiagramProblem
 from engine.taskdata import ConstraintsInvalid, parse_constraints
 
-
 _VERIFIED: dict[tuple[str, str, str], list[DiagramProblem]] = {}
 
 
