@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -103,7 +103,7 @@ class DryRun:
         if any(count > MAX_VISITS for count in state.visits.values()):
             return []
         workflow = self._load(state)
-        choices = self._choices(workflow)
+        choices = self._choices(workflow, state)
         novel = [c for c in choices if (c[0], c[1]) not in self.seen]
         self.seen.update((c[0], c[1]) for c in novel)
         chosen = novel or choices[:1]
@@ -118,13 +118,17 @@ class DryRun:
                 children.append(child)
         return children
 
-    def _choices(self, workflow: BpmnWorkflow) -> list[tuple[str, str, Any]]:
+    def _choices(self, workflow: BpmnWorkflow, state: _State) -> list[tuple[str, str, Any]]:
         choices: list[tuple[str, str, Any]] = []
         for task in workflow.get_tasks(state=TaskState.READY, manual=True):
             task_form = self.task_forms.get(task.task_spec.bpmn_id)
             if task_form is None:
                 continue
-            for candidate in candidate_submissions(task_form.form_key, task_form.constraints, self.fields_read):
+            candidates = candidate_submissions(task_form.form_key, task_form.constraints, self.fields_read)
+            if not candidates:
+                self._add(task.task_spec.bpmn_id, f"no example of form '{task_form.form_key}' is valid under the "
+                          "task's constraints, so nothing after it can be tried; add one that is", state)
+            for candidate in candidates:
                 choices.append((task.task_spec.bpmn_id, candidate.label, self._completer(task.id, candidate)))
         for task in _waiting_timers(workflow):
             choices.append((task.task_spec.bpmn_id, "fired", self._firer(task.id)))
@@ -221,7 +225,6 @@ def _waiting_timers(workflow: BpmnWorkflow) -> list[Any]:
 
 
 def _is_time_date(task: Any) -> bool:
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
     return isinstance(task.task_spec.event_definition, TimeDateEventDefinition)
 
 

@@ -268,6 +268,16 @@ def test_a_bad_constraints_property_is_refused_on_its_task(groups: list[str], co
     assert problem.message.startswith("its constraints are refused") and reason in problem.message
 
 
+def test_constraints_no_example_can_meet_are_refused_because_the_dry_run_cannot_go_on(groups: list[str]) -> None:
+    data = diagram(start(), user_task("screen", "mash_screening", constraints='{"rag": ["purple"]}'), end("end"),
+                   flow("start", "screen"), flow("screen", "end"))
+
+    problem = only_problem(data, groups)
+
+    assert problem.element_id == "screen"
+    assert "no example of form 'mash_screening' is valid under the task's constraints" in problem.message
+
+
 # --- the shipped diagrams -----------------------------------------------------------------------------
 
 
