@@ -16,6 +16,7 @@ from api.cases.views import blp as cases_blp
 from api.definitions.views import blp as definitions_blp
 from api.errors import register_error_handlers
 from api.form_schemas.views import blp as forms_blp
+from api.incidents.views import blp as incidents_blp
 from api.tasks.views import blp as tasks_blp
 from engine.db import Database
 
@@ -25,6 +26,7 @@ API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (definitions_blp, authenticate),
     (forms_blp, authenticate),
     (audit_blp, authenticate),
+    (incidents_blp, authenticate),
 ]
 
 
