@@ -80,7 +80,7 @@ class BackgroundFailure(Exception):
 
 def is_incident_cause(exc: BaseException) -> bool:
     """Whether a failure belongs to the instance (an incident) rather than to the moment (retry later)."""
-    return isinstance(exc, Exception) and not isinstance(exc, StaleState | BackgroundFailure | TRANSIENT_ERRORS)
+    return isinstance(exc, Exception) and not isinstance(exc, (StaleState, BackgroundFailure, *TRANSIENT_ERRORS))
 
 
 @contextmanager
