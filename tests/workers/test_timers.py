@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-
 from typing import Any
 
 import pytest
