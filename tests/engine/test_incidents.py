@@ -3,6 +3,7 @@ an incident on its instance, the sweep carries on with every other case, and a r
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -214,6 +215,24 @@ def test_a_timer_whose_expression_fails_when_the_sweep_reaches_it_is_an_incident
     after = instance_of(db, case_id)
     assert (after.revision, after.route) == (before.revision, before.route)
     assert events(db, "timer_fired") == []
+
+
+def test_a_script_that_fails_after_a_timer_fires_is_an_engine_incident_naming_the_script(
+    db: Database, clock: Clock
+) -> None:
+    script = ('<bpmn:scriptTask id="script_broken" name="Work out the next date"><bpmn:incoming>f2</bpmn:incoming>'
+              '<bpmn:outgoing>f3</bpmn:outgoing><bpmn:script>next_date = missing_answer + 1</bpmn:script>'
+              '</bpmn:scriptTask>')
+    second_timer = r'<bpmn:intermediateCatchEvent id="timer_second".*?</bpmn:intermediateCatchEvent>'
+    xml = re.sub(second_timer, script, TIMER_CHAIN, flags=re.S).replace("timer_second", "script_broken")
+    store_unverified(db, xml=xml, key="timer_chain", now=clock())
+    runtime.open_case(db, process="timer_chain", subject={"name": "Child S"}, data={}, actor=REFERRER, now=clock())
+
+    assert runtime.fire_due_timers(db, AFTER_T1) == 0
+
+    (incident,) = incidents(db)
+    assert (incident.kind, incident.element_id, incident.error_type) == ("engine", "script_broken", "NameError")
+    assert incident.details["variable"] == "missing_answer"
 
 
 def give_waiting_timers(db: Database, instance_id: str, clock: Clock, **data: Any) -> None:
