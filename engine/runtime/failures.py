@@ -14,7 +14,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
-from sqlalchemy import exists, select
+from sqlalchemy import Exists, Select, exists, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -142,18 +142,19 @@ def open_incident(db: Database, instance_id: str, now: datetime, failure: Backgr
         return record_incident(uow, instance, failure, retry).id
 
 
+def _blocking_incidents(instance_id: Any) -> Select[str]:
+    return select(Incident.id).where(Incident.instance_id == instance_id, Incident.status == IncidentStatus.OPEN,
+                                     Incident.kind.in_(BLOCKING_KINDS))
+
+
 def open_blocking_incident(session: Session, instance_id: str) -> str | None:
     """The id of the instance's open incident that keeps the sweep away from it, if there is one."""
-    query = select(Incident.id).where(Incident.instance_id == instance_id, Incident.status == IncidentStatus.OPEN,
-                                      Incident.kind.in_(BLOCKING_KINDS))
-    return session.scalars(query.limit(1)).first()
+    return session.scalars(_blocking_incidents(instance_id).limit(1)).first()
 
 
-def blocking_incident_exists(instance_id: Any) -> Any:
+def blocking_incident_exists(instance_id: Any) -> Exists:
     """SQL: the instance (a column or a value) has an open incident that keeps the sweep away."""
-    return exists(select(Incident.id).where(Incident.instance_id == instance_id,
-                                            Incident.status == IncidentStatus.OPEN,
-                                            Incident.kind.in_(BLOCKING_KINDS)))
+    return exists(_blocking_incidents(instance_id))
 
 
 def handoff_failure(exc: BaseException | None, process: str, element_id: str) -> BackgroundFailure:

@@ -22,7 +22,8 @@ from engine.unit_of_work import read_workflow
 from tests.api.helpers import complete, open_referral, screen
 from tests.api_client import ApiClient
 from tests.conftest import Clock
-from tests.factories import BPMN_DIR, PROCESS_OWNER, deploy, store_unverified
+from tests.engine.test_lado_paths import EMPLOYER, T26_ONE_MONTH, to_strands
+from tests.factories import BPMN_DIR, PROCESS_OWNER, deploy, form_data, store_unverified
 
 T1_DUE = datetime(2026, 5, 26, 17, 0, tzinfo=LONDON)
 AFTER_T1 = datetime(2026, 5, 26, 17, 1, tzinfo=LONDON)
@@ -339,3 +340,16 @@ def instance_of_process(db: Database, case_id: str, process: str) -> ProcessInst
         query = (select(ProcessInstance).join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
                  .where(ProcessInstance.case_id == case_id, ProcessDefinition.key == process))
         return session.scalars(query).one()
+
+
+def test_a_failed_hand_off_does_not_keep_the_sweep_from_the_instances_own_timers(db: Database, clock: Clock) -> None:
+    deploy(db, name="lado_allegation.bpmn", now=clock())
+    case_id = runtime.open_case(db, process="lado_allegation", subject={"name": "Mark Ellis"},
+                                data=form_data("lado_referral"), actor=EMPLOYER, now=clock())
+    to_strands(db, ["s47", "police"])  # the s47 strand hands off to strategy_discussion, which is not deployed
+
+    (incident,) = incidents(db)
+    assert (incident.kind, incident.element_id, incident.status) == ("handoff", "end_referred_s47", "open")
+    assert runtime.fire_due_timers(db, T26_ONE_MONTH) == 1
+    assert [e.payload["element_id"] for e in events(db, "timer_fired")] == ["timer_open_1_month"]
+    assert instance_of(db, case_id).status == "running"
