@@ -11,21 +11,17 @@ from flask_smorest import Api, Blueprint
 from sqlalchemy import text
 
 from api.audit_trail.views import blp as audit_blp
-from api.auth import authenticate
 from api.cases.views import blp as cases_blp
 from api.definitions.views import blp as definitions_blp
 from api.errors import register_error_handlers
 from api.form_schemas.views import blp as forms_blp
+from api.permissions import guard
+from api.referrals.views import blp as referrals_blp
 from api.tasks.views import blp as tasks_blp
 from engine.db import Database
 
-API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
-    (cases_blp, authenticate),
-    (tasks_blp, authenticate),
-    (definitions_blp, authenticate),
-    (forms_blp, authenticate),
-    (audit_blp, authenticate),
-]
+# Each endpoint's access rule is declared in api/permissions.py; `guard` enforces it before every view.
+API_BLUEPRINTS: list[Blueprint] = [cases_blp, referrals_blp, tasks_blp, definitions_blp, forms_blp, audit_blp]
 
 
 def _utc_now() -> datetime:
@@ -56,13 +52,14 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
     app.config.update(_openapi_config())
     app.config["SOSFLOW_CLOCK"] = clock or _utc_now
     app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
+    app.config["SOSFLOW_BREAK_GLASS_HOURS"] = 8
     app.config.update(config)
     app.extensions["sosflow_db"] = db or Database.from_url()
     api = Api(app)
     register_error_handlers(app)  # after Api(), which registers its own HTTPException handler
-    for blueprint, rule in API_BLUEPRINTS:
+    app.before_request(guard)
+    for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
-        app.before_request_funcs.setdefault(blueprint.name, []).append(rule)
     app.add_url_rule("/healthz", "healthz", _healthz)
     return app
 

@@ -21,7 +21,9 @@ from engine.models import (
     ApiToken,
     AuditEvent,
     AuditHead,
+    BreakGlass,
     Case,
+    CaseRestriction,
     FamilyNetwork,
     HumanTask,
     Membership,
@@ -81,7 +83,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 _TABLES_TO_EMPTY = [
-    AuditEvent, ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
+    AuditEvent, ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, BreakGlass, CaseRestriction, Case,
+    ReferenceCounter,
     ProcessDefinition, ApiToken, Membership, User,
 ]
 
