@@ -94,6 +94,7 @@ def chronology_pdf(case: Case, events: list[AuditEvent], *, exported_by: str, ex
     pdf.set_compression(False)  # plain text streams: searchable and checkable without a PDF reader
     pdf.set_title(f"Chronology {case.reference}")
     pdf.set_author("sosflow")
+    pdf.set_creation_date(exported_at)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
     pdf.cell(0, 10, _latin1(f"Chronology of {case.reference}"), new_x="LMARGIN", new_y="NEXT")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine import access
@@ -56,8 +56,9 @@ def open_break_glass(db: Database, case_id: str, *, reason: str, actor: Actor, n
             raise NotFound("case not found")
         if access.case_visible(session, replace(actor, opened_cases=frozenset()), case):
             raise InvalidInput("you can already see this case: no break-glass is needed")
-        opening = BreakGlass(case_id=case.id, username=actor.username, reason=why, opened_at=now,
-                             expires_at=now + duration)
+        opened_at = now.astimezone(UTC)
+        opening = BreakGlass(case_id=case.id, username=actor.username, reason=why, opened_at=opened_at,
+                             expires_at=opened_at + duration)
         session.add(opening)
         session.flush()
         uow.record("break_glass_opened", actor=actor.username, case_id=case.id,

@@ -1,0 +1,129 @@
+"""Role × endpoint: every route of the app has a declared rule, and each role gets the status that rule says.
+
+The expectations below are written out by hand (not read back from api/permissions.py), so a route
+added without a rule, or a rule that drifts from what the roles should do, fails here.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from flask import Flask
+
+from api.app import create_app
+from api.permissions import undeclared
+from engine.access import Role
+from engine.db import Database
+from tests.api.conftest import ApiClient
+from tests.conftest import Clock
+from tests.factories import create_user
+
+PUBLIC, SIGNED_IN = "public", "signed in"
+MANAGERS = {"mash_manager", "team_manager", "service_manager", "head_of_service", "lado_manager"}
+
+# (endpoint, method) -> who may call it at all; record and lane rules then answer 404 for what they may not see.
+EXPECTED: dict[tuple[str, str], str | set[str]] = {
+    ("static", "GET"): PUBLIC,
+    ("healthz", "GET"): PUBLIC,
+    ("api-docs.openapi_json", "GET"): PUBLIC,
+    ("api-docs.openapi_swagger_ui", "GET"): PUBLIC,
+    ("cases.Cases", "POST"): SIGNED_IN,
+    ("cases.CaseById", "GET"): SIGNED_IN,
+    ("cases.CaseHistory", "GET"): SIGNED_IN,
+    ("cases.CaseFamilyNetwork", "GET"): SIGNED_IN,
+    ("cases.CaseGenogram", "GET"): SIGNED_IN,
+    ("cases.CaseScales", "GET"): SIGNED_IN,
+    ("cases.CaseRestriction", "POST"): MANAGERS,
+    ("cases.CaseBreakGlass", "POST"): MANAGERS,
+    ("cases.CaseAccessLog", "GET"): {"auditor"},
+    ("cases.CaseChronologyCsv", "GET"): {"auditor"},
+    ("cases.CaseChronologyPdf", "GET"): {"auditor"},
+    ("referrals.Referrals", "GET"): SIGNED_IN,
+    ("referrals.ReferralById", "GET"): SIGNED_IN,
+    ("tasks.Tasks", "GET"): SIGNED_IN,
+    ("tasks.TaskById", "GET"): SIGNED_IN,
+    ("tasks.ClaimTask", "POST"): SIGNED_IN,
+    ("tasks.UnclaimTask", "POST"): SIGNED_IN,
+    ("tasks.CompleteTask", "POST"): SIGNED_IN,
+    ("definitions.Definitions", "GET"): SIGNED_IN,
+    ("definitions.Definitions", "POST"): {"process_owner"},
+    ("definitions.DefinitionBpmn", "GET"): SIGNED_IN,
+    ("forms.Forms", "GET"): SIGNED_IN,
+    ("forms.FormByKey", "GET"): SIGNED_IN,
+    ("audit.VerifyChain", "GET"): {"auditor"},
+    ("audit.BreakGlassOpenings", "GET"): {"auditor"},
+}
+
+# A body that passes each endpoint's request validation, so what answers is the access rule.
+BODIES = {
+    "cases.Cases": {"json": {"process": "no_such_process", "subject": {"name": "X"}, "data": {}}},
+    "cases.CaseRestriction": {"json": {"reason": "a reason"}},
+    "cases.CaseBreakGlass": {"json": {"reason": "a reason"}},
+    "tasks.CompleteTask": {"json": {"data": {}}},
+}
+ROLES = sorted({*(str(role) for role in Role), "hr", "edt", "employer_case_manager", "core_group"})
+MISSING = str(uuid.uuid4())
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    return sorted((rule.endpoint, method, rule.rule) for rule in app.url_map.iter_rules()
+                  for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))
+
+
+def concrete(rule: str) -> str:
+    path = re.sub(r"<uuid:[a-z_]+>", MISSING, rule)
+    path = re.sub(r"<int:[a-z_]+>", "1", path)
+    return re.sub(r"<(?:string|path):[a-z_]+>", "x", path)
+
+
+@pytest.fixture
+def everyone(api: ApiClient, db: Database, clock: Clock) -> ApiClient:
+    """The API client with one user per role (username = role)."""
+    for role in ROLES:
+        api.tokens[f"as_{role}"] = create_user(db, username=f"as_{role}", groups=[role], now=clock())
+    return api
+
+
+def test_every_route_of_the_app_declares_an_access_rule(app: Flask) -> None:
+    assert undeclared(app) == []
+    assert {(endpoint, method) for endpoint, method, _ in routes(app)} == set(EXPECTED)
+
+
+def test_a_route_added_without_a_rule_is_refused_and_reported(db: Database, clock: Clock) -> None:
+    app = create_app(db, clock=clock)
+    app.add_url_rule("/api/v1/new-thing", "new_thing", lambda: "leaked")
+    assert undeclared(app) == [("new_thing", "GET")]
+    response = app.test_client().get("/api/v1/new-thing")
+    assert response.status_code == 403
+    assert response.get_json()["message"] == "no access rule is declared for this endpoint"
+
+
+def test_role_by_endpoint_matrix(app: Flask, everyone: ApiClient) -> None:
+    wrong = []
+    for endpoint, method, rule in routes(app):
+        expected_roles = EXPECTED[(endpoint, method)]
+        path, body = concrete(rule), BODIES.get(endpoint, {})
+        anonymous = everyone.client.open(path, method=method, **body).status_code
+        if (anonymous == 401) == (expected_roles == PUBLIC):
+            wrong.append(f"{method} {rule} without a token: {anonymous}")
+        if expected_roles == PUBLIC:
+            continue
+        for role in ROLES:
+            got = everyone.client.open(path, method=method, **body,
+                                       headers={"Authorization": f"Bearer {everyone.tokens[f'as_{role}']}"})
+            allowed = expected_roles == SIGNED_IN or role in expected_roles
+            want = _want(allowed, rule)
+            if not want(got.status_code):
+                wrong.append(f"{method} {rule} as {role}: {got.status_code} {got.get_data(as_text=True)[:80]}")
+    assert wrong == []
+
+
+def _want(allowed: bool, rule: str):  # type: ignore[no-untyped-def]
+    """Refused by role: 403. Allowed: never 401/403; an id that names nothing (or nothing visible) is 404."""
+    if not allowed:
+        return lambda status: status == 403
+    if "<uuid:" in rule:
+        return lambda status: status == 404
+    return lambda status: status not in (401, 403)
