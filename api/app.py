@@ -1,7 +1,9 @@
-"""The Flask application factory: every blueprint and its access rule are registered here."""
+"""The Flask application factory: every blueprint is registered here, behind one guard that enforces the
+access rule each endpoint declares in api/permissions.py."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -52,7 +54,7 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
     app.config.update(_openapi_config())
     app.config["SOSFLOW_CLOCK"] = clock or _utc_now
     app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
-    app.config["SOSFLOW_BREAK_GLASS_HOURS"] = 8
+    app.config["SOSFLOW_BREAK_GLASS_HOURS"] = float(os.environ.get("SOSFLOW_BREAK_GLASS_HOURS", "8"))
     app.config.update(config)
     app.extensions["sosflow_db"] = db or Database.from_url()
     api = Api(app)

@@ -1,4 +1,4 @@
-"""Bearer-token authentication: every API blueprint runs `authenticate` before its views."""
+"""Bearer-token authentication: the guard (api/permissions.py) runs `authenticate` before every non-public view."""
 
 from __future__ import annotations
 

@@ -94,7 +94,7 @@ def demo_users_command() -> None:
     """Create a demo user for every lane group and role, writing tokens to instance/demo-tokens.txt."""
     db = _db()
     with db.reading() as session:
-        groups = sorted(lane_groups(session) | {Role.PROCESS_OWNER.value, Role.AUDITOR.value})
+        groups = sorted(lane_groups(session) | {role.value for role in Role})
     lines = []
     for group in groups:
         username = f"demo_{group}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, NotFound
@@ -197,7 +197,7 @@ def _named_on_sensitive_case(session: Session, actor: Actor, case: Case) -> bool
     return restriction.restricted_by == actor.username or (restriction.team or "") in actor.groups
 
 
-def _record_lane_tasks(case: Case) -> list[object]:
+def _record_lane_tasks(case: Case) -> list[ColumnElement[bool]]:
     return [HumanTask.case_id == case.id, HumanTask.candidate_group.not_in(OUTSIDE_LANES)]
 
 
@@ -215,8 +215,8 @@ def _group_holds_a_task(session: Session, actor: Actor, case: Case) -> bool:
                      HumanTask.personal.is_(False))
 
 
-def _any_task(session: Session, *conditions: object) -> bool:
-    return bool(session.scalar(select(exists(select(HumanTask.id).where(*conditions)))))  # type: ignore[arg-type]
+def _any_task(session: Session, *conditions: ColumnElement[bool]) -> bool:
+    return bool(session.scalar(select(exists(select(HumanTask.id).where(*conditions)))))
 
 
 def require_case_visible(session: Session, actor: Actor, case: Case | None) -> Case:
