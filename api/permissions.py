@@ -1,8 +1,9 @@
-"""Every endpoint's declared permission, on one screen, and the guard that enforces it before any view.
+"""Every endpoint's declared permission, on one screen, and the checks that enforce it before any view.
 
 `engine.access` says which roles carry each permission and what records a person may see; this table
-says which permission each endpoint needs. An endpoint missing from it is refused (fail closed), and
-tests/api/test_access_matrix.py fails for it, so no route goes out without a rule.
+says which permission each endpoint needs. `api/app.py` runs `require_declared_rule` before every
+request (an endpoint missing from the table is refused: fail closed, and tests/api/test_access_matrix.py
+fails for it) and `authorise` after each blueprint's authentication.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from flask import Flask, g, request
 
 from api import context
-from api.auth import authenticate
 from engine import access
 from engine.access import Permission
 from engine.errors import Forbidden
@@ -20,7 +20,13 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, Permission]] = {
     "static": {"GET": P.PUBLIC},
     "healthz": {"GET": P.PUBLIC},
     "api-docs.openapi_json": {"GET": P.PUBLIC},
-    "api-docs.openapi_swagger_ui": {"GET": P.PUBLIC},
+    "api_docs": {"GET": P.PUBLIC},
+    "sign_in.sign_in": {"GET": P.PUBLIC, "POST": P.PUBLIC},  # CSRF-checked and rate-limited by their blueprint
+    "sign_in.callback": {"GET": P.PUBLIC},
+    "sign_out.sign_out": {"POST": P.OWN_ACCOUNT},
+    "home.index": {"GET": P.OWN_ACCOUNT},
+    "tokens.Tokens": {"GET": P.OWN_ACCOUNT},
+    "tokens.RevokeToken": {"POST": P.OWN_ACCOUNT},
     "cases.Cases": {"POST": P.OPEN_CASE},
     "cases.CaseById": {"GET": P.READ_CASE},
     "cases.CaseHistory": {"GET": P.READ_CASE},
@@ -68,16 +74,22 @@ def undeclared(app: Flask) -> list[tuple[str, str]]:
     )
 
 
-def guard() -> None:
-    """Before every view: 403 without a declared rule, else 401 without credentials, else 403 by role."""
+def require_declared_rule() -> None:
+    """Before every request (app-wide, first): an endpoint that declares no rule is refused (fail closed)."""
     if request.endpoint is None:  # no such route: Flask answers 404 or 405 itself
         return
-    permission = permission_for(request.endpoint, request.method)
-    if permission is None:
+    if permission_for(request.endpoint, request.method) is None:
         raise Forbidden("no access rule is declared for this endpoint")
-    if permission == P.PUBLIC:
+
+
+def authorise() -> None:
+    """After a blueprint's authentication (which set `g.actor`): 403 unless the actor's roles carry the permission.
+
+    The actor also gains the cases their unexpired break-glass openings give them.
+    """
+    permission = permission_for(request.endpoint or "", request.method)
+    if permission is None or permission == P.PUBLIC:
         return
-    authenticate()
     with context.db().reading() as session:
         g.actor = access.with_open_break_glass(session, g.actor, context.now())
     access.require(g.actor, permission)

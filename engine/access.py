@@ -93,6 +93,7 @@ class Permission(StrEnum):
     BREAK_GLASS = "break_glass"
     REVIEW_ACCESS = "review_access"      # access logs, chronology exports, break-glass openings
     VERIFY_AUDIT = "verify_audit"
+    OWN_ACCOUNT = "own_account"          # one's own tokens, home page and sign-out
 
 
 SIGNED_IN = None
@@ -108,6 +109,7 @@ ROLES_FOR: dict[Permission, frozenset[str] | None] = {
     Permission.BREAK_GLASS: MANAGERS,
     Permission.REVIEW_ACCESS: frozenset({Role.AUDITOR}),
     Permission.VERIFY_AUDIT: frozenset({Role.AUDITOR}),
+    Permission.OWN_ACCOUNT: SIGNED_IN,
 }
 
 

@@ -1,7 +1,8 @@
 """Role × endpoint: every route of the app has a declared rule, and each role gets the status that rule says.
 
 The expectations below are written out by hand (not read back from api/permissions.py), so a route
-added without a rule, or a rule that drifts from what the roles should do, fails here.
+added without a rule, or a rule that drifts from what the roles should do, fails here. API routes are
+called with each role's bearer token, pages in each role's signed-in browser session.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ import uuid
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from api.app import create_app
 from api.permissions import undeclared
+from engine import accounts
 from engine.access import Role
 from engine.db import Database
 from tests.api.conftest import ApiClient
 from tests.conftest import Clock
-from tests.factories import create_user
+from tests.web.conftest import PASSWORD, WebClient
 
 PUBLIC, SIGNED_IN = "public", "signed in"
 MANAGERS = {"mash_manager", "team_manager", "service_manager", "head_of_service", "lado_manager"}
@@ -28,7 +32,14 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("static", "GET"): PUBLIC,
     ("healthz", "GET"): PUBLIC,
     ("api-docs.openapi_json", "GET"): PUBLIC,
-    ("api-docs.openapi_swagger_ui", "GET"): PUBLIC,
+    ("api_docs", "GET"): PUBLIC,
+    ("sign_in.sign_in", "GET"): PUBLIC,
+    ("sign_in.sign_in", "POST"): PUBLIC,
+    ("sign_in.callback", "GET"): PUBLIC,
+    ("sign_out.sign_out", "POST"): SIGNED_IN,
+    ("home.index", "GET"): SIGNED_IN,
+    ("tokens.Tokens", "GET"): SIGNED_IN,
+    ("tokens.RevokeToken", "POST"): SIGNED_IN,
     ("cases.Cases", "POST"): SIGNED_IN,
     ("cases.CaseById", "GET"): SIGNED_IN,
     ("cases.CaseHistory", "GET"): SIGNED_IN,
@@ -80,10 +91,22 @@ def concrete(rule: str) -> str:
 
 @pytest.fixture
 def everyone(api: ApiClient, db: Database, clock: Clock) -> ApiClient:
-    """The API client with one user per role (username = role)."""
+    """The API client with one user per role (username `as_<role>`), each with a password and a token."""
     for role in ROLES:
-        api.tokens[f"as_{role}"] = create_user(db, username=f"as_{role}", groups=[role], now=clock())
+        accounts.create_user(db, f"as_{role}", [role], clock(), password=PASSWORD)
+        api.tokens[f"as_{role}"] = accounts.issue_token(db, f"as_{role}", clock())
     return api
+
+
+def _caller(app: Flask, everyone: ApiClient, role: str | None, page: bool) -> tuple[FlaskClient, dict[str, str]]:
+    """A client and headers acting as `role` (None: nobody): a signed-in browser for pages, a token for the API."""
+    if role is None:
+        return app.test_client(), {}
+    if not page:
+        return everyone.client, {"Authorization": f"Bearer {everyone.tokens[f'as_{role}']}"}
+    browser = WebClient(app.test_client())
+    browser.sign_in(f"as_{role}")
+    return browser.client, {}
 
 
 def test_every_route_of_the_app_declares_an_access_rule(app: Flask) -> None:
@@ -101,23 +124,31 @@ def test_a_route_added_without_a_rule_is_refused_and_reported(db: Database, cloc
 
 
 def test_role_by_endpoint_matrix(app: Flask, everyone: ApiClient) -> None:
+    callers = {(role, page): _caller(app, everyone, role, page) for role in (None, *ROLES) for page in (False, True)}
     wrong = []
     for endpoint, method, rule in routes(app):
         expected_roles = EXPECTED[(endpoint, method)]
-        path, body = concrete(rule), BODIES.get(endpoint, {})
-        anonymous = everyone.client.open(path, method=method, **body).status_code
-        if (anonymous == 401) == (expected_roles == PUBLIC):
-            wrong.append(f"{method} {rule} without a token: {anonymous}")
+        path, body, page = concrete(rule), BODIES.get(endpoint, {}), not rule.startswith("/api/")
+        client, headers = callers[(None, page)]
+        anonymous = client.open(path, method=method, **body)
+        if _refused_anonymous(anonymous, page) == (expected_roles == PUBLIC):
+            wrong.append(f"{method} {rule} signed out: {anonymous.status_code}")
         if expected_roles == PUBLIC:
             continue
         for role in ROLES:
-            got = everyone.client.open(path, method=method, **body,
-                                       headers={"Authorization": f"Bearer {everyone.tokens[f'as_{role}']}"})
+            client, headers = callers[(role, page)]
+            got = client.open(path, method=method, **body, headers=headers)
             allowed = expected_roles == SIGNED_IN or role in expected_roles
-            want = _want(allowed, rule)
-            if not want(got.status_code):
+            if not _want(allowed, rule)(got.status_code) or _refused_anonymous(got, page):
                 wrong.append(f"{method} {rule} as {role}: {got.status_code} {got.get_data(as_text=True)[:80]}")
     assert wrong == []
+
+
+def _refused_anonymous(response: TestResponse, page: bool) -> bool:
+    """401 for the API; for pages, a redirect to the sign-in page."""
+    if page:
+        return response.status_code == 303 and response.headers["Location"].startswith("/sign-in")
+    return response.status_code == 401
 
 
 def _want(allowed: bool, rule: str):  # type: ignore[no-untyped-def]

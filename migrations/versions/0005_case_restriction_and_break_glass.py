@@ -1,7 +1,7 @@
 """case restriction, break-glass openings, referrals by their maker; every role's group seeded
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-25 09:00:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import engine.models
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
