@@ -1,7 +1,9 @@
-"""The Flask application factory: every blueprint and its access rule are registered here."""
+"""The Flask application factory: every blueprint is registered here with its authentication, and every
+endpoint is authorised by the permission it declares in api/permissions.py."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -25,15 +27,20 @@ from api.pages import page_engine_error, page_http_error
 from api.pages.auth import sign_in_blp, sign_out_blp
 from api.pages.home import home_blp
 from api.pages.oidc import init_oidc
+from api.permissions import authorise, require_declared_rule
 from api.rate_limits import init_rate_limits
+from api.referrals.views import blp as referrals_blp
 from api.settings import secret_key, security_settings
 from api.tasks.views import blp as tasks_blp
 from api.tokens.views import blp as tokens_blp
 from engine.db import Database
 from engine.errors import EngineError
 
+# Each blueprint's authentication; then `authorise` checks the permission each endpoint declares in
+# api/permissions.py (an endpoint declaring none is refused by `require_declared_rule`).
 API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (cases_blp, authenticate),
+    (referrals_blp, authenticate),
     (tasks_blp, authenticate),
     (definitions_blp, authenticate),
     (forms_blp, authenticate),
@@ -75,6 +82,7 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
     app.config.update(security_settings())
     app.config["SOSFLOW_CLOCK"] = clock or _utc_now
     app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
+    app.config["SOSFLOW_BREAK_GLASS_HOURS"] = float(os.environ.get("SOSFLOW_BREAK_GLASS_HOURS", "8"))
     app.config.update(SESSION_COOKIE_NAME="sosflow_state", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax")
     app.config.update(config)
@@ -83,9 +91,10 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
     app.session_interface = PreSignInCookies()
     api = Api(app)
     register_error_handlers(app)  # after Api(), which registers its own HTTPException handler
+    app.before_request(require_declared_rule)
     for blueprint, rule in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
-        app.before_request_funcs.setdefault(blueprint.name, []).append(rule)
+        app.before_request_funcs.setdefault(blueprint.name, []).extend([rule, authorise])
     _register_pages(app)
     app.add_url_rule("/healthz", "healthz", _healthz)
     # Swagger UI from our own static files (`make assets`), started by a script file: no CDN, no inline script.
@@ -97,7 +106,7 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
 def _register_pages(app: Flask) -> None:
     for blueprint, rule in PAGE_BLUEPRINTS:
         app.register_blueprint(blueprint)
-        app.before_request_funcs.setdefault(blueprint.name, []).append(rule)
+        app.before_request_funcs.setdefault(blueprint.name, []).extend([rule, authorise])
         blueprint_handlers = app.error_handler_spec[blueprint.name][None]  # what blueprint.errorhandler fills
         blueprint_handlers[HTTPException] = page_http_error
         blueprint_handlers[EngineError] = page_engine_error

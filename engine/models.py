@@ -108,6 +108,7 @@ class ProcessDefinition(Base):
 
 class Case(Base):
     __tablename__ = "case"
+    __table_args__ = (Index("ix_case_created_by", "created_by", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
@@ -116,6 +117,35 @@ class Case(Base):
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
+
+
+class CaseRestriction(Base):
+    """Why a manager restricted a case, and the team (a group) it stays open to."""
+
+    __tablename__ = "case_restriction"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    team: Mapped[str | None] = mapped_column(ForeignKey("user_group.name"))
+    reason: Mapped[str] = mapped_column(Text)
+    restricted_by: Mapped[str] = mapped_column(String(100))
+    restricted_at: Mapped[datetime]
+
+
+class BreakGlass(Base):
+    """A manager's reasoned, time-limited opening of a case they could not otherwise see."""
+
+    __tablename__ = "break_glass"
+    __table_args__ = (
+        Index("ix_break_glass_user", "username", "expires_at"),
+        Index("ix_break_glass_opened", "opened_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class ReferenceCounter(Base):

@@ -22,7 +22,9 @@ from engine.models import (
     ApiToken,
     AuditEvent,
     AuditHead,
+    BreakGlass,
     Case,
+    CaseRestriction,
     FamilyNetwork,
     HumanTask,
     Incident,
@@ -90,8 +92,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 _TABLES_TO_EMPTY = [
-    AuditEvent, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
-    ProcessDefinition, ApiToken, WebSession, Membership, User,
+    AuditEvent, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask, ProcessInstance, BreakGlass,
+    CaseRestriction, Case, ReferenceCounter, ProcessDefinition, ApiToken, WebSession, Membership, User,
 ]
 
 

@@ -1,4 +1,4 @@
-"""Audit endpoints: auditors check that the hash-chained event log is intact."""
+"""Audit endpoints: auditors check that the hash-chained event log is intact and list break-glass openings."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 from api import context
 from api.auth import current_actor
+from api.cases.schemas import BreakGlassPageSchema
 from engine import access
 from engine.audit import verify_chain
+from engine.queries.audit import list_break_glass_openings
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Tamper-evident audit log")
 
@@ -23,6 +25,14 @@ class ChainReportSchema(Schema):
     reason = fields.String(allow_none=True)
 
 
+class PageQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String()
+
+
 @blp.route("/verify")
 class VerifyChain(MethodView):
     @blp.response(200, ChainReportSchema)
@@ -32,3 +42,15 @@ class VerifyChain(MethodView):
         access.require_role(current_actor(), access.Role.AUDITOR)
         with context.db().reading() as session:
             return verify_chain(session)
+
+
+@blp.route("/break-glass")
+class BreakGlassOpenings(MethodView):
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, BreakGlassPageSchema)
+    @blp.alt_response(403, description="Only auditors")
+    def get(self, args: dict[str, Any]) -> Any:
+        """List every break-glass opening, newest first: who, which case, why, until when (cursor-paginated)"""
+        with context.db().reading() as session:
+            return list_break_glass_openings(session, current_actor(), context.now(), args["limit"],
+                                             args.get("cursor"))

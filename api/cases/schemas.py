@@ -117,3 +117,62 @@ class ScaleSeriesSchema(Schema):
 class ScalesSchema(Schema):
     case_id = fields.String()
     series = fields.List(fields.Nested(ScaleSeriesSchema))
+
+
+class RestrictionRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    team = fields.String(load_default=None, allow_none=True,
+                         metadata={"description": "the group that may still see the case, e.g. lado"})
+
+
+class RestrictionSchema(Schema):
+    case_id = fields.String()
+    restricted = fields.Boolean()
+    team = fields.String(allow_none=True)
+    reason = fields.String()
+    restricted_by = fields.String()
+    restricted_at = fields.AwareDateTime()
+
+
+class BreakGlassRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class BreakGlassSchema(Schema):
+    id = fields.String()
+    case_id = fields.String()
+    username = fields.String()
+    reason = fields.String()
+    opened_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+
+
+class BreakGlassOpeningSchema(BreakGlassSchema):
+    reference = fields.String()
+    active = fields.Boolean(metadata={"description": "false once expired"})
+
+
+class BreakGlassPageSchema(Schema):
+    items = fields.List(fields.Nested(BreakGlassOpeningSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class AccessReadSchema(Schema):
+    seq = fields.Integer()
+    at = fields.AwareDateTime()
+    actor = fields.String()
+    action = fields.String()
+    what = fields.Function(lambda event: event.payload.get("what") or event.payload.get("name")
+                           or event.payload.get("reason"))
+    task_id = fields.String(allow_none=True)
+
+
+class AccessLogSchema(Schema):
+    case_id = fields.String()
+    reads = fields.List(fields.Nested(AccessReadSchema))

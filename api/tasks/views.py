@@ -41,7 +41,8 @@ class TaskById(MethodView):
     @blp.response(200, TaskDetailSchema)
     @blp.alt_response(404, description="No such task in my groups")
     def get(self, task_id: Any) -> Any:
-        """Read a task with its form's JSON Schema and current data"""
+        """Read a task with its form's JSON Schema and current data (or what was submitted); the read is audited"""
+        runtime.record_task_read(context.db(), str(task_id), current_actor(), context.now())
         with context.db().reading() as session:
             return get_task_detail(session, current_actor(), str(task_id), context.now())
 
