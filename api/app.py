@@ -7,15 +7,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, jsonify
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from sqlalchemy import text
 
+from api import entry
 from api.audit_trail.views import blp as audit_blp
 from api.auth import authenticate
 from api.cases.views import blp as cases_blp
 from api.definitions.views import blp as definitions_blp
 from api.errors import register_error_handlers
 from api.form_schemas.views import blp as forms_blp
+from api.openapi import create_api
 from api.tasks.views import blp as tasks_blp
 from engine.db import Database
 
@@ -58,11 +60,12 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
     app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
     app.config.update(config)
     app.extensions["sosflow_db"] = db or Database.from_url()
-    api = Api(app)
+    entry.install(app)
+    api = create_api(app)
     register_error_handlers(app)  # after Api(), which registers its own HTTPException handler
     for blueprint, rule in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
-        app.before_request_funcs.setdefault(blueprint.name, []).append(rule)
+        app.before_request_funcs.setdefault(blueprint.name, []).extend([rule, entry.reject_unholdable_text])
     app.add_url_rule("/healthz", "healthz", _healthz)
     return app
 

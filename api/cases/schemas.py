@@ -115,3 +115,13 @@ class ScaleSeriesSchema(Schema):
 class ScalesSchema(Schema):
     case_id = fields.String()
     series = fields.List(fields.Nested(ScaleSeriesSchema))
+
+
+class FamilyNetworkSchema(Schema):
+    people = fields.List(fields.Dict(), metadata={"description": "people (family_network form, `people`)"})
+    relationships = fields.List(fields.Dict(), metadata={"description": "from_id, to_id, type, quality"})
+    households = fields.List(fields.Dict(), metadata={"description": "id and address"})
+    ecomap_links = fields.List(fields.Dict(), metadata={"description": "person_id, service, strength"})
+
+
+GENOGRAM_SVG = {"type": "string", "description": "an SVG 1.1 document"}

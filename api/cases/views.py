@@ -7,12 +7,19 @@ from typing import Any, TypeVar
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from api import context
 from api.auth import current_actor
-from api.cases.schemas import CaseSchema, HistorySchema, OpenCaseSchema, ScalesSchema
+from api.cases.schemas import (
+    GENOGRAM_SVG,
+    CaseSchema,
+    FamilyNetworkSchema,
+    HistorySchema,
+    OpenCaseSchema,
+    ScalesSchema,
+)
+from api.openapi import ApiBlueprint
 from engine import runtime
 from engine.access import Actor
 from engine.genogram import render_genogram
@@ -21,7 +28,7 @@ from engine.queries.records import get_family_network, list_scales
 
 T = TypeVar("T")
 
-blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases and their history")
+blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases and their history")
 
 
 def _case_view(case_id: str) -> dict[str, Any]:
@@ -71,7 +78,7 @@ class CaseHistory(MethodView):
 
 @blp.route("/<uuid:case_id>/family-network")
 class CaseFamilyNetwork(MethodView):
-    @blp.response(200)
+    @blp.response(200, FamilyNetworkSchema)
     @blp.alt_response(404, description="No such case visible to me, or no network recorded")
     def get(self, case_id: Any) -> Any:
         """Read the case's family network graph: people, relationships, households, ecomap links"""
@@ -80,7 +87,7 @@ class CaseFamilyNetwork(MethodView):
 
 @blp.route("/<uuid:case_id>/genogram.svg")
 class CaseGenogram(MethodView):
-    @blp.response(200, content_type="image/svg+xml")
+    @blp.response(200, GENOGRAM_SVG, content_type="image/svg+xml")
     @blp.alt_response(404, description="No such case visible to me, or no network recorded")
     def get(self, case_id: Any) -> Any:
         """Draw the case's family network as a genogram (SVG)"""
