@@ -118,8 +118,8 @@ class BoundedParser(FlaskParser):
 class Int32Converter(IntegerConverter):
     """`<int32:version>`: a non-negative integer that fits an INTEGER column; anything larger is no route (404)."""
 
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        super().__init__(map, *args, max=INT32_MAX, **kwargs)
+    def __init__(self, map: Any) -> None:
+        super().__init__(map, max=INT32_MAX)
 
 
 def reject_unholdable_text() -> None:
