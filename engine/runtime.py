@@ -100,7 +100,7 @@ def open_case(
         if definition is None:
             raise NotFound(f"no process '{process}' is deployed")
         access.require_can_start(actor, definition)
-        referral = _validated(definition.start_form, data, pointer_prefix="/data") if definition.start_form else data
+        referral = _start_data(definition, data)
         case = Case(reference=_next_reference(session, process, now), kind=CASE_KINDS.get(process, CaseKind.CHILD),
                     subject=subject, created_by=actor.username, created_at=now)
         session.add(case)
@@ -116,6 +116,16 @@ def open_case(
         _start_instance(session, case, definition, start_data, actor, now)
     _remember_started(session)
     return case.id
+
+
+def _start_data(definition: ProcessDefinition, data: dict[str, Any]) -> dict[str, Any]:
+    """The referral, valid against the start form; a process without a start form takes no start data."""
+    if definition.start_form:
+        return _validated(definition.start_form, data, pointer_prefix="/data")
+    if data:
+        problem = FieldProblem("/data", f"Leave the data empty: {definition.key} has no start form", "maxProperties")
+        raise FormInvalid(f"process {definition.key} has no start form to fill in", [problem])
+    return {}
 
 
 def _next_reference(session: Session, process: str, now: datetime) -> str:

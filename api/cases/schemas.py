@@ -1,8 +1,11 @@
 """Marshmallow schemas of the case resource."""
 
+from datetime import date
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from api.tasks.schemas import TaskSchema
+from forms.formats import EARLIEST_YEAR, LATEST_YEAR
 
 
 class SubjectSchema(Schema):
@@ -10,8 +13,10 @@ class SubjectSchema(Schema):
         unknown = RAISE
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    dob = fields.Date()
-    expected_dob = fields.Date()
+    dob = fields.Date(validate=validate.Range(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31), error=(
+        f"Date of birth must be between {EARLIEST_YEAR} and {LATEST_YEAR}")))
+    expected_dob = fields.Date(validate=validate.Range(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31), error=(
+        f"Expected date of birth must be between {EARLIEST_YEAR} and {LATEST_YEAR}")))
     sex = fields.String(validate=validate.OneOf(["female", "male", "other", "unknown"]))
     nhs_number = fields.String(validate=validate.Regexp(r"^\d{10}$", error="Enter a 10-digit NHS number"))
     address = fields.String()
