@@ -123,9 +123,10 @@ class Int32Converter(IntegerConverter):
 
 
 def reject_unholdable_text() -> None:
-    """Before every API view: no path, query or form value (nor name) may carry a NUL character."""
+    """Before every API view: no path, query or form value (nor name, nor file name) may carry a NUL character."""
     sources = [("path", (request.view_args or {}).items()), ("query", request.args.items(multi=True)),
-               ("form", request.form.items(multi=True))]
+               ("form", request.form.items(multi=True)),
+               ("form", ((name, upload.filename or "") for name, upload in request.files.items(multi=True)))]
     for location, pairs in sources:
         for name in _unholdable(pairs):
             raise RequestRejected("invalid_request", "The request is invalid",

@@ -3,6 +3,8 @@ with a pointer to the value and a reason, and nothing in the database changes.""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 from typing import Any
 
@@ -12,7 +14,7 @@ from engine.db import Database
 from tests.api.conftest import ApiClient
 from tests.api.helpers import open_referral, row_counts
 from tests.conftest import Clock
-from tests.factories import CaseDriver, create_user, deploy, filled, referral, subject
+from tests.factories import BPMN_DIR, CaseDriver, create_user, deploy, filled, referral, subject
 
 CASES = "/api/v1/cases"
 
@@ -152,6 +154,29 @@ def test_a_nul_character_in_a_query_or_path_value_is_400_naming_it(api: ApiClien
 
     assert query["details"][0]["pointer"] == "/query/group"
     assert path["details"][0]["pointer"] == "/path/key"
+
+
+@pytest.mark.parametrize(
+    "position",
+    [["2026-05-22T10:30:00+00:00", "a\u0000"], ["2026-05-22T10:30:00+00:00", "not-a-task-id"],
+     ["2026-05-22T10:30:00", "00000000-0000-4000-8000-000000000000"], [1, 2], {"a": 1, "b": 2}],
+)
+def test_a_cursor_the_api_did_not_issue_is_422_at_cursor(api: ApiClient, position: Any) -> None:
+    cursor = base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+
+    body = api.get("/api/v1/tasks", "sam", 422, query_string={"cursor": cursor})
+
+    assert body["details"] == [{"pointer": "/cursor"}]
+
+
+def test_a_nul_character_in_an_uploaded_file_name_is_400(api: ApiClient, db: Database) -> None:
+    before = row_counts(db)
+    upload = {"file": (io.BytesIO((BPMN_DIR / "strategy_discussion.bpmn").read_bytes()), "a\x00.bpmn")}
+
+    body = api.post("/api/v1/definitions", "owen", 400, data=upload, content_type="multipart/form-data")
+
+    assert body["details"][0]["pointer"] == "/form/file"
+    assert row_counts(db) == before
 
 
 # Path integers and start data --------------------------------------------------------------------
