@@ -51,13 +51,16 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 import forms
-from engine import accounts, definitions, runtime
+from engine import accounts, runtime, unit_of_work
 from engine.access import Actor
 from engine.calendar import default_calendar
 from engine.db import Database
 from engine.definitions import SosBpmnParser
+from engine.definitions import cache as definitions_cache
 from engine.migrate import upgrade
 from engine.models import HumanTask, TaskStatus
+from engine.runtime import steps as runtime_steps
+from engine.runtime import tasks as runtime_tasks
 from engine.scripting import script_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -272,15 +275,16 @@ class Breakdown:
 
 # (owner, attribute, category): the engine's own steps, as `complete_task` calls them
 MEASURED = [
-    (runtime, "_validated", "form validation"),
-    (runtime, "load_workflow", "workflow load (cache miss)"),
-    (runtime, "parsed_specs", "workflow load (cache miss)"),
+    (runtime_tasks, "validated", "form validation"),
+    (unit_of_work, "load_workflow", "workflow load (cache miss)"),
+    (unit_of_work, "parsed_specs", "workflow load (cache miss)"),
     (Task, "run", "run + engine steps"),
     (BpmnWorkflow, "do_engine_steps", "run + engine steps"),
-    (runtime, "take_snapshot", "projection (snapshots + rows)"),
-    (runtime, "project_step", "projection (snapshots + rows)"),
-    (runtime, "dump_workflow", "serialize"),
-    (runtime, "record_event", "audit"),
+    (runtime_tasks, "take_snapshot", "projection (snapshots + rows)"),
+    (runtime_steps, "take_snapshot", "projection (snapshots + rows)"),
+    (runtime_steps, "project_step", "projection (snapshots + rows)"),
+    (runtime_steps, "dump_workflow", "serialize"),
+    (unit_of_work, "append_events", "audit"),
     (Session, "flush", "flush (ORM writes)"),
     (SessionTransaction, "commit", "commit"),
 ]
@@ -364,9 +368,9 @@ def sql_listeners(db: Database, probe: Probe) -> Iterator[None]:
 
 def probe_replacements(breakdown: Breakdown, probe: Probe) -> list[tuple[Any, str, Any]]:
     """The timing wrappers, plus counters on the workflow cache, spec parsing and blob size."""
-    cache_get = runtime.WORKFLOWS.get
-    parse = definitions._parse_with_spiff
-    dump = breakdown.wrap("serialize", runtime.dump_workflow)
+    cache_get = runtime.WORKFLOWS.take
+    parse = definitions_cache.parse_with_spiff
+    dump = breakdown.wrap("serialize", runtime_steps.dump_workflow)
 
     def counted_get(instance_id: str, revision: int) -> Any:
         workflow = cache_get(instance_id, revision)
@@ -384,8 +388,8 @@ def probe_replacements(breakdown: Breakdown, probe: Probe) -> list[tuple[Any, st
 
     timed = [(owner, name, breakdown.wrap(category, getattr(owner, name)))
              for owner, name, category in MEASURED if name != "dump_workflow" and hasattr(owner, name)]
-    return [*timed, (runtime, "dump_workflow", measured_dump), (runtime.WORKFLOWS, "get", counted_get),
-            (definitions, "_parse_with_spiff", counted_parse)]
+    return [*timed, (runtime_steps, "dump_workflow", measured_dump), (runtime.WORKFLOWS, "take", counted_get),
+            (definitions_cache, "parse_with_spiff", counted_parse)]
 
 
 def instrumented_pass(engine: PersistingEngine, cases: int, clock: Clock) -> tuple[Breakdown, Probe, Timing]:

@@ -11,10 +11,10 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from engine.access import Actor
-from engine.audit import record_event
 from engine.db import Database
 from engine.errors import InvalidInput, NotFound
 from engine.models import ApiToken, Group, Membership, User
+from engine.unit_of_work import unit_of_work
 
 _HASHER = PasswordHasher()
 
@@ -29,7 +29,8 @@ def create_user(
 ) -> None:
     """Create a user in the given groups; every group must already exist."""
     wanted = sorted(set(groups))
-    with db.unit_of_work() as session:
+    with unit_of_work(db, now) as uow:
+        session = uow.session
         if session.scalar(select(User.id).where(User.username == username)):
             raise InvalidInput(f"user {username} already exists")
         known = set(session.scalars(select(Group.name).where(Group.name.in_(wanted))))
@@ -41,19 +42,19 @@ def create_user(
         session.add(user)
         session.flush()
         session.add_all(Membership(user_id=user.id, group_name=g) for g in wanted)
-        record_event(session, at=now, actor=actor, action="user_created",
-                     payload={"username": username, "groups": wanted})
+        uow.record("user_created", actor=actor, payload={"username": username, "groups": wanted})
 
 
 def issue_token(db: Database, username: str, now: datetime, actor: str = "system") -> str:
     """A new bearer token for the user; only its digest is stored, so show it once."""
     token = secrets.token_urlsafe(32)
-    with db.unit_of_work() as session:
+    with unit_of_work(db, now) as uow:
+        session = uow.session
         user_id = session.scalar(select(User.id).where(User.username == username, User.active.is_(True)))
         if user_id is None:
             raise NotFound(f"no active user {username}")
         session.add(ApiToken(user_id=user_id, token_sha256=_token_digest(token), created_at=now))
-        record_event(session, at=now, actor=actor, action="token_issued", payload={"username": username})
+        uow.record("token_issued", actor=actor, payload={"username": username})
     return token
 
 

@@ -1,7 +1,8 @@
 """Append-only, hash-chained audit events and the check that the chain is intact.
 
-hash(n) = sha256(hash(n-1) + canonical JSON of event n). Appends lock the one-row `audit_head`,
-so sequence numbers are gapless and the chain is linear even with many writers on PostgreSQL.
+hash(n) = sha256(hash(n-1) + canonical JSON of event n). A transaction's events are appended together
+just before it commits (`append_events`), locking the one-row `audit_head` once, so sequence numbers
+are gapless and the chain is linear even with many writers on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, AuditHead
@@ -39,34 +40,37 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + canonical_body(event)).hexdigest()
 
 
-def record_event(
-    session: Session,
-    *,
-    at: datetime,
-    actor: str,
-    action: str,
-    payload: dict[str, Any] | None = None,
-    case_id: str | None = None,
-    instance_id: str | None = None,
-    task_id: str | None = None,
-) -> AuditEvent:
-    """Append one event to the chain inside the caller's transaction."""
+@dataclass(frozen=True)
+class PendingEvent:
+    """An audit event collected during a transaction, before it has a place in the chain."""
+
+    at: datetime
+    actor: str
+    action: str
+    payload: dict[str, Any]
+    case_id: str | None = None
+    instance_id: str | None = None
+    task_id: str | None = None
+
+
+def append_events(session: Session, pending: list[PendingEvent]) -> None:
+    """Append a transaction's events to the chain at once: the head is locked, read and written once."""
+    if not pending:
+        return
     head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    event = AuditEvent(
-        seq=head.seq + 1,
-        at=at.astimezone(UTC),
-        actor=actor,
-        action=action,
-        case_id=case_id,
-        instance_id=instance_id,
-        task_id=task_id,
-        payload=payload or {},
-        prev_hash=head.hash,
-    )
-    event.hash = event_hash(head.hash, event)
-    session.add(event)
-    head.seq, head.hash = event.seq, event.hash
-    return event
+    seq, prev_hash, rows = head.seq, head.hash, []
+    for each in pending:
+        seq += 1
+        event = AuditEvent(seq=seq, at=each.at.astimezone(UTC), actor=each.actor, action=each.action,
+                           case_id=each.case_id, instance_id=each.instance_id, task_id=each.task_id,
+                           payload=each.payload, prev_hash=prev_hash)
+        event.hash = prev_hash = event_hash(prev_hash, event)
+        rows.append({column: getattr(event, column) for column in _COLUMNS})
+    session.execute(insert(AuditEvent), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev_hash))
+
+
+_COLUMNS = ("seq", "at", "actor", "action", "case_id", "instance_id", "task_id", "payload", "prev_hash", "hash")
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,20 @@ class InvalidInput(EngineError):
     code = "invalid"
 
 
+class StepFailed(InvalidInput):
+    """The workflow itself failed during a user's request (an expression, a gateway with no way out).
+
+    `details` names the element and, for an undefined name, the variable; nothing was written.
+    """
+
+    code = "step_failed"
+
+    def __init__(self, message: str, details: dict[str, Any], *, case_id: str, instance_id: str) -> None:
+        super().__init__(message, details)
+        self.case_id = case_id
+        self.instance_id = instance_id
+
+
 @dataclass(frozen=True)
 class FieldProblem:
     """One invalid field: a JSON pointer and a reason."""

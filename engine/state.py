@@ -75,7 +75,8 @@ class WorkflowCache:
         self._size = size
         self._entries: OrderedDict[str, tuple[int, BpmnWorkflow]] = OrderedDict()
 
-    def get(self, instance_id: str, revision: int) -> BpmnWorkflow | None:
+    def take(self, instance_id: str, revision: int) -> BpmnWorkflow | None:
+        """The cached workflow at exactly this revision, removed from the cache (the taker may change it)."""
         entry = self._entries.pop(instance_id, None)
         if entry is None or entry[0] != revision:
             return None

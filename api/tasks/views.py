@@ -43,7 +43,7 @@ class TaskById(MethodView):
     def get(self, task_id: Any) -> Any:
         """Read a task with its form's JSON Schema and current data"""
         with context.db().reading() as session:
-            return get_task_detail(session, current_actor(), str(task_id))
+            return get_task_detail(session, current_actor(), str(task_id), context.now())
 
 
 @blp.route("/<uuid:task_id>/claim")

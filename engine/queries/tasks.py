@@ -15,10 +15,12 @@ from sqlalchemy.orm import Session
 import forms
 from engine import access
 from engine.access import Actor
-from engine.definitions import parsed_specs
+from engine.definitions import properties_of
+from engine.definitions.expressions import decision_fields
 from engine.errors import Forbidden, InvalidInput
-from engine.models import Case, HumanTask, ProcessDefinition, ProcessInstance, TaskStatus, UTCDateTime
-from engine.state import load_workflow
+from engine.models import Case, HumanTask, ProcessInstance, TaskStatus, UTCDateTime
+from engine.taskdata import parse_constraints, prefill
+from engine.unit_of_work import read_workflow
 
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 _SORT_DUE: ColumnElement[datetime] = func.coalesce(HumanTask.due_at, literal(NO_DEADLINE, UTCDateTime()))
@@ -96,21 +98,26 @@ def get_task_for_actor(session: Session, actor: Actor, task_id: str) -> HumanTas
     return access.require_task_visible(actor, session.get(HumanTask, task_id))
 
 
-def get_task_detail(session: Session, actor: Actor, task_id: str) -> dict[str, Any]:
-    """A task with its case reference, its form's JSON Schema and the data that prefills it."""
+def get_task_detail(session: Session, actor: Actor, task_id: str, now: datetime) -> dict[str, Any]:
+    """A task with its case reference, its form's JSON Schema and the data that prefills it.
+
+    Prefill shows earlier answers for editing; fields a gateway routes on are left for the user to give.
+    """
     task = get_task_for_actor(session, actor, task_id)
     schema = forms.load_form(task.form_key)
     case = session.get_one(Case, task.case_id)
     return {"task": task, "case_reference": case.reference, "form_schema": schema,
-            "data": _current_data(session, task, schema)}
+            "data": _current_data(session, task, now)}
 
 
-def _current_data(session: Session, task: HumanTask, schema: dict[str, Any]) -> dict[str, Any]:
+def _current_data(session: Session, task: HumanTask, now: datetime) -> dict[str, Any]:
     if task.status != TaskStatus.READY:
         return {}
     instance = session.get_one(ProcessInstance, task.instance_id)
-    definition = session.get_one(ProcessDefinition, instance.definition_id)
-    workflow = load_workflow(instance.state, *parsed_specs(definition))
+    workflow = read_workflow(session, instance, now)
     spiff_task = workflow.get_task_from_id(UUID(task.id))
-    fields = schema.get("properties", {})
-    return {k: v for k, v in spiff_task.data.items() if k in fields} if spiff_task else {}
+    if spiff_task is None:
+        return {}
+    constraints = parse_constraints(properties_of(spiff_task.task_spec).get("constraints"), task.form_key)
+    decisions = decision_fields(spiff_task.workflow.spec)
+    return prefill(spiff_task.data, task.form_key, task.element_id, constraints, decisions)

@@ -73,3 +73,33 @@ def test_a_stale_cached_workflow_is_never_used(api: ApiClient, db: Database) -> 
     complete(api, "maya", "mash_decision", decision="nfa")
     complete(api, "bea", "referrer_feedback")
     assert api.get("/api/v1/tasks", "bea")["items"] == []
+
+
+def test_a_workflow_not_checked_out_on_the_engines_clock_cannot_fire_a_timer(api: ApiClient, db: Database) -> None:
+    import pytest
+    from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+
+    from engine.definitions.timers import NoEngineClock
+    from engine.models import ProcessInstance
+    from engine.unit_of_work import read_workflow
+
+    open_referral(api)
+    with db.reading() as session:
+        workflow = read_workflow(session, session.scalars(select(ProcessInstance)).one(), FIXED_NOW)
+    workflow.script_engine = PythonScriptEngine()
+    with pytest.raises(NoEngineClock):
+        workflow.refresh_timers()
+
+
+def test_a_steps_audit_events_are_appended_together_and_the_chain_verifies(api: ApiClient, db: Database) -> None:
+    from engine.audit import verify_chain
+
+    open_referral(api)
+    complete(api, "sam", "mash_screening", partner_checks=[], immediate_danger=False)
+    with db.reading() as session:
+        events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+        report = verify_chain(session)
+    opened = [e.action for e in events if e.action in ("case_opened", "process_started")]
+    assert opened == ["case_opened", "process_started"]
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert report.intact and report.events_checked == len(events)

@@ -1,0 +1,18 @@
+"""The one write path: every change to workflow state is a function here, one transaction each.
+
+Each function opens one unit of work (`engine.unit_of_work`), checks access, changes the workflow,
+rewrites projections, records its audit events and commits once. The clock (`now`) is always a
+parameter. One module per job: `deploy`, `cases`, `tasks`, `timers`, `steps` (what every job shares:
+starting an instance, advancing it, hand-offs).
+"""
+
+from engine.runtime.cases import open_case, record_case_read
+from engine.runtime.deploy import deploy_definition
+from engine.runtime.tasks import TaskChange, claim_task, complete_task, unclaim_task
+from engine.runtime.timers import due_timer_instances, fire_due_timers, fire_instance_timers
+from engine.unit_of_work import WORKFLOWS
+
+__all__ = [
+    "WORKFLOWS", "TaskChange", "claim_task", "complete_task", "deploy_definition", "due_timer_instances",
+    "fire_due_timers", "fire_instance_timers", "open_case", "record_case_read", "unclaim_task",
+]

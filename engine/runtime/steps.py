@@ -1,0 +1,102 @@
+"""What every write shares: validating a form, starting an instance, advancing it, handing the case on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import access
+from engine.access import Actor
+from engine.calendar import default_calendar
+from engine.definitions import properties_of
+from engine.errors import FieldProblem, FormInvalid, InstanceChanged
+from engine.models import Case, InstanceStatus, ProcessDefinition, ProcessInstance
+from engine.projection import Snapshot, StepContext, fired_timers, new_handoffs, project_step, take_snapshot
+from engine.runtime.deploy import latest_definition
+from engine.state import STATE_FORMAT, dump_workflow
+from engine.taskdata import Constraints, validate_submission
+from engine.unit_of_work import UnitOfWork
+
+
+def validated(form_key: str, data: Any, pointer_prefix: str = "", constraints: Constraints | None = None
+              ) -> dict[str, Any]:
+    """The data, if it passes its form (and the task's narrowing); FormInvalid naming every bad field."""
+    errors = validate_submission(form_key, data, constraints or {})
+    if errors:
+        problems = [FieldProblem(pointer_prefix + e.pointer, e.message, e.validator) for e in errors]
+        raise FormInvalid(f"{len(problems)} field(s) of form {form_key} are invalid", problems)
+    return dict(data)
+
+
+def start_instance(
+    uow: UnitOfWork, case: Case, definition: ProcessDefinition, data: dict[str, Any], actor: Actor,
+    parent: ProcessInstance | None = None,
+) -> ProcessInstance:
+    """A new running instance of `definition` in `case`, advanced to its first wait."""
+    workflow = uow.start_workflow(definition)
+    workflow.get_tasks(state=TaskState.READY)[0].data.update({**data, "process_started_at": uow.now.isoformat()})
+    instance = ProcessInstance(case_id=case.id, definition_id=definition.id, state=b"", state_format=STATE_FORMAT,
+                               started_by=actor.username, started_at=uow.now, route=[],
+                               parent_instance_id=parent.id if parent else None)
+    uow.session.add(instance)
+    uow.session.flush()
+    uow.record("process_started", actor=actor.username, case_id=case.id, instance_id=instance.id,
+               payload={"process": definition.key, "version": definition.version})
+    advance(uow, instance, definition.key, workflow, Snapshot(), actor)
+    uow.keep(instance, workflow)
+    return instance
+
+
+def advance(
+    uow: UnitOfWork, instance: ProcessInstance, process_key: str, workflow: BpmnWorkflow,
+    before: Snapshot, actor: Actor, done_task_id: str | None = None,
+) -> None:
+    """Run engine steps, then persist state, projections, outcome and hand-offs."""
+    workflow.do_engine_steps()
+    after = take_snapshot(workflow)
+    ctx = StepContext(uow.session, instance, process_key, workflow, default_calendar(), uow.now)
+    had_outcome = instance.outcome is not None
+    project_step(ctx, before, after, done_task_id)
+    if workflow.is_completed():
+        instance.status, instance.completed_at = InstanceStatus.COMPLETED, uow.now
+    handoffs = new_handoffs(before, after)
+    if handoffs:
+        instance.starts_process = properties_of(handoffs[-1].task_spec)["starts_process"]
+    instance.state = dump_workflow(workflow)
+    try:
+        uow.session.flush()
+    except StaleDataError as exc:
+        raise InstanceChanged("someone else changed this case first; reload and try again") from exc
+    if not had_outcome and instance.outcome is not None:
+        uow.record("outcome_reached", actor=actor.username, case_id=instance.case_id, instance_id=instance.id,
+                   payload={"outcome": instance.outcome, "name": instance.outcome_name})
+    for timer_task in fired_timers(before, after):
+        _record_timer_fired(uow, instance, timer_task)
+    for end_task in handoffs:
+        _hand_off(uow, instance, end_task, actor)
+
+
+def _record_timer_fired(uow: UnitOfWork, instance: ProcessInstance, timer_task: Any) -> None:
+    spec = timer_task.task_spec
+    uow.record("timer_fired", actor=access.SYSTEM.username, case_id=instance.case_id, instance_id=instance.id,
+               task_id=str(timer_task.id),
+               payload={"element_id": spec.bpmn_id, "name": spec.bpmn_name, "rule": properties_of(spec).get("rule"),
+                        "fires_at": timer_task._get_internal_data("event_value")})
+
+
+def _hand_off(uow: UnitOfWork, instance: ProcessInstance, end_task: Any, actor: Actor) -> None:
+    """Start the process an end event names, in the same case and the same transaction."""
+    key = properties_of(end_task.task_spec)["starts_process"]
+    target = latest_definition(uow.session, key)
+    payload = {"process": key, "from_element": end_task.task_spec.bpmn_id, "deployed": target is not None}
+    uow.record("handoff_recorded", actor=actor.username, case_id=instance.case_id, instance_id=instance.id,
+               payload=payload)
+    if target is None:
+        return
+    case = uow.session.get_one(Case, instance.case_id)
+    handoff = {"instance_id": instance.id, "element_id": end_task.task_spec.bpmn_id, "outcome": instance.outcome}
+    data = {**end_task.data, "handoff_from": handoff, "handoff_at": uow.now.isoformat()}
+    start_instance(uow, case, target, data, actor, parent=instance)

@@ -1,0 +1,100 @@
+"""One transaction: its session, the live workflows it changes, its audit events and after-commit hooks.
+
+Every write path opens one `UnitOfWork`. Workflows come only from `checkout` / `start_workflow`,
+already carrying the restricted script engine and the engine's clock (there is no wall-clock
+fallback). Audit events are collected during the step and appended together just before commit, so
+the chain's lock is held for a few inserts, not for a whole SpiffWorkflow step. Hooks (caching the
+workflows the transaction changed, queueing work) run only once the commit has succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy.orm import Session
+
+from engine.audit import PendingEvent, append_events
+from engine.db import Database
+from engine.definitions import parsed_specs
+from engine.models import ProcessDefinition, ProcessInstance
+from engine.scripting import script_engine
+from engine.state import WorkflowCache, load_workflow
+
+WORKFLOWS = WorkflowCache()
+
+
+@dataclass
+class UnitOfWork:
+    """What one transaction has done so far; use `unit_of_work(db, now)` to get one."""
+
+    session: Session
+    now: datetime
+    events: list[PendingEvent] = field(default_factory=list)
+    hooks: list[Callable[[], None]] = field(default_factory=list)
+    _live: dict[str, tuple[ProcessInstance, BpmnWorkflow]] = field(default_factory=dict)
+
+    def record(self, action: str, *, actor: str, payload: dict[str, Any] | None = None, case_id: str | None = None,
+               instance_id: str | None = None, task_id: str | None = None) -> None:
+        """An audit event of this transaction, appended to the chain at commit."""
+        self.events.append(PendingEvent(self.now, actor, action, payload or {}, case_id, instance_id, task_id))
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        self.hooks.append(hook)
+
+    def start_workflow(self, definition: ProcessDefinition) -> BpmnWorkflow:
+        """A new workflow of a stored definition version, on the engine's clock."""
+        spec, subprocess_specs = parsed_specs(definition)
+        return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(self.now))
+
+    def keep(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+        """Cache the workflow at the instance's revision once the transaction has committed."""
+        self._live[instance.id] = (instance, workflow)
+
+    @contextmanager
+    def checkout(self, instance: ProcessInstance) -> Iterator[BpmnWorkflow]:
+        """The instance's live workflow for this step; if the step fails, no cache entry survives it."""
+        instance_id = instance.id  # a failed flush expires `instance`: reading it afterwards would raise
+        workflow = WORKFLOWS.take(instance_id, instance.revision)
+        if workflow is None:
+            workflow = read_workflow(self.session, instance, self.now)
+        workflow.script_engine = script_engine(self.now)
+        try:
+            yield workflow
+        except BaseException:
+            self._live.pop(instance_id, None)
+            raise
+        self.keep(instance, workflow)
+
+    def _commit_hooks(self) -> list[Callable[[], None]]:
+        cached = [(instance.id, instance.revision, workflow) for instance, workflow in self._live.values()]
+
+        def cache_workflows() -> None:
+            for entry in cached:
+                WORKFLOWS.put(*entry)
+
+        return [cache_workflows, *self.hooks]
+
+
+def read_workflow(session: Session, instance: ProcessInstance, now: datetime) -> BpmnWorkflow:
+    """An instance's workflow rebuilt from its stored state, on the engine's clock (for reads and checkouts)."""
+    definition = session.get_one(ProcessDefinition, instance.definition_id)
+    workflow = load_workflow(instance.state, *parsed_specs(definition))
+    workflow.script_engine = script_engine(now)
+    return workflow
+
+
+@contextmanager
+def unit_of_work(db: Database, now: datetime) -> Iterator[UnitOfWork]:
+    """Open one transaction; append its audit events just before commit; run its hooks after commit."""
+    with db.sessions() as session:
+        with session.begin():
+            uow = UnitOfWork(session, now)
+            yield uow
+            append_events(session, uow.events)
+        for hook in uow._commit_hooks():
+            hook()
