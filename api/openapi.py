@@ -3,7 +3,7 @@
 flask-smorest documents its own error body (`{code, status, message, errors}`); ours is the envelope
 `{"error", "message", "details"}` (api/errors.py), so the `Api` and every blueprint here document that
 instead: an alternative response of status 400 or more carries the envelope unless a view says
-otherwise, every authenticated operation lists 401, and a body of form fields and files is one
+otherwise, every authenticated operation lists 401 (and 400 where it takes input), and a body of form fields and files is one
 `multipart/form-data` schema (a view declares it with `location="multipart"`).
 """
 
@@ -52,17 +52,26 @@ class ApiBlueprint(Blueprint):
         return super().alt_response(status_code, response, schema=schema, **kwargs)
 
 
-class AuthenticationResponses(BasePlugin):
-    """Adds 401 (the envelope, code `unauthenticated`) to every operation that requires a token."""
+class EntryResponses(BasePlugin):
+    """Adds the answers api/entry.py and authentication give before any view runs: 401 (code
+    `unauthenticated`) to every operation that requires a token, 400 (`invalid_json`, `invalid_request`)
+    to every operation that takes a body, a query or a path value."""
 
     def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
                          **kwargs: Any) -> None:
         for method, operation in (operations or {}).items():
-            if method not in HTTP_METHODS or operation.get("security") == []:
+            if method not in HTTP_METHODS:
                 continue
-            responses = operation.setdefault("responses", {})
-            if not any(str(code) == "401" for code in responses):
-                responses["401"] = "UNAUTHORIZED"
+            if operation.get("security") != []:
+                _document(operation, "401", "UNAUTHORIZED")
+            if "requestBody" in operation or operation.get("parameters") or "{" in (path or ""):
+                _document(operation, "400", "BAD_REQUEST")
+
+
+def _document(operation: dict[str, Any], status: str, response: str) -> None:
+    responses = operation.setdefault("responses", {})
+    if not any(str(code) == status for code in responses):
+        responses[status] = response
 
 
 def int32_parameter(converter: BaseConverter) -> dict[str, Any]:
@@ -71,6 +80,6 @@ def int32_parameter(converter: BaseConverter) -> dict[str, Any]:
 
 def create_api(app: Any) -> SosflowApi:
     """The Api on `app`, with the documentation helpers above registered before any blueprint."""
-    api = SosflowApi(app, spec_kwargs={"extra_plugins": [AuthenticationResponses()]})
+    api = SosflowApi(app, spec_kwargs={"extra_plugins": [EntryResponses()]})
     api.register_converter(Int32Converter, int32_parameter)
     return api

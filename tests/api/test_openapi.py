@@ -77,11 +77,15 @@ def test_every_documented_error_response_is_the_envelope(spec: dict[str, Any]) -
     assert checked >= 40
 
 
-def test_every_operation_that_needs_a_token_documents_401(spec: dict[str, Any]) -> None:
+def test_every_operation_that_needs_a_token_documents_401_and_every_one_taking_input_400(
+    spec: dict[str, Any]
+) -> None:
     assert spec["security"] == [{"bearer": []}]
     for path, method, operation in operations(spec):
         assert operation.get("security") != [], (path, method)
         assert resolved(spec, operation["responses"]["401"])["description"] == "Unauthorized", (path, method)
+        if "requestBody" in operation or "{" in path or operation.get("parameters"):
+            assert resolved(spec, operation["responses"]["400"])["description"] == "Bad Request", (path, method)
 
 
 def test_the_diagram_upload_is_one_multipart_body_with_the_file_and_an_optional_key(spec: dict[str, Any]) -> None:
