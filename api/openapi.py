@@ -3,8 +3,8 @@
 flask-smorest documents its own error body (`{code, status, message, errors}`); ours is the envelope
 `{"error", "message", "details"}` (api/errors.py), so the `Api` and every blueprint here document that
 instead: an alternative response of status 400 or more carries the envelope unless a view says
-otherwise, every authenticated operation lists 401 (and 400 where it takes input), and a body of form fields and files is one
-`multipart/form-data` schema (a view declares it with `location="multipart"`).
+otherwise, every authenticated operation lists 401 (and 400 where it takes input), and a body of form
+fields and files is one `multipart/form-data` schema (a view declares it with `location="multipart"`).
 """
 
 from __future__ import annotations
