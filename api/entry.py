@@ -39,10 +39,11 @@ class RequestRejected(Exception):
         self.code, self.message, self.details, self.status = code, message, details, status
 
 
-def strict_json(raw: str | bytes) -> Any:
-    """Parse a JSON document, refusing anything the engine cannot hold (see the module docstring)."""
+def strict_json(raw: str | bytes, **options: Any) -> Any:
+    """Parse a JSON document, refusing anything the engine cannot hold (see the module docstring);
+    `options` go to `json.loads` (Flask's tagged session serializer passes an `object_hook`)."""
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, **options)
     except RecursionError:
         raise _invalid_json("", f"Nest objects and lists no deeper than {MAX_DEPTH} levels") from None
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, an integer of over 4,300 digits
@@ -96,7 +97,7 @@ class StrictJSONProvider(DefaultJSONProvider):
     """`request.get_json()` parses with the same bounds as the views' arguments."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
-        return strict_json(s)
+        return strict_json(s, **kwargs)
 
 
 class BoundedParser(FlaskParser):
