@@ -10,10 +10,11 @@ from typing import Any
 
 from flask import Blueprint as PageBlueprint
 from flask import Flask, jsonify
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from api import entry
 from api.audit_trail.views import blp as audit_blp
 from api.auth import PreSignInCookies, authenticate, csrf_token, protect_sign_in, require_session
 from api.cases.views import blp as cases_blp
@@ -23,6 +24,7 @@ from api.errors import register_error_handlers
 from api.form_schemas.views import blp as forms_blp
 from api.headers import init_serving
 from api.incidents.views import blp as incidents_blp
+from api.openapi import create_api
 from api.pages import page_engine_error, page_http_error
 from api.pages.auth import sign_in_blp, sign_out_blp
 from api.pages.home import home_blp
@@ -89,12 +91,13 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or secret_key()
     app.extensions["sosflow_db"] = db or Database.from_url()
     app.session_interface = PreSignInCookies()
-    api = Api(app)
+    entry.install(app)
+    api = create_api(app)
     register_error_handlers(app)  # after Api(), which registers its own HTTPException handler
     app.before_request(require_declared_rule)
     for blueprint, rule in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
-        app.before_request_funcs.setdefault(blueprint.name, []).extend([rule, authorise])
+        app.before_request_funcs.setdefault(blueprint.name, []).extend([rule, entry.reject_unholdable_text, authorise])
     _register_pages(app)
     app.add_url_rule("/healthz", "healthz", _healthz)
     # Swagger UI from our own static files (`make assets`), started by a script file: no CDN, no inline script.

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from api import context
 from api.auth import current_actor
 from api.cases.schemas import BreakGlassPageSchema
+from api.openapi import ApiBlueprint
 from engine import access
 from engine.audit import verify_chain
 from engine.queries.audit import list_break_glass_openings
 
-blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="Tamper-evident audit log")
+blp = ApiBlueprint("audit", __name__, url_prefix="/api/v1/audit", description="Tamper-evident audit log")
 
 
 class ChainReportSchema(Schema):

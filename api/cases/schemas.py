@@ -1,9 +1,12 @@
 """Marshmallow schemas of the case resource."""
 
+from datetime import date
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from api.incidents.schemas import IncidentSchema
 from api.tasks.schemas import TaskSchema
+from forms.formats import EARLIEST_YEAR, LATEST_YEAR
 
 
 class SubjectSchema(Schema):
@@ -11,8 +14,10 @@ class SubjectSchema(Schema):
         unknown = RAISE
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    dob = fields.Date()
-    expected_dob = fields.Date()
+    dob = fields.Date(validate=validate.Range(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31), error=(
+        f"Date of birth must be between {EARLIEST_YEAR} and {LATEST_YEAR}")))
+    expected_dob = fields.Date(validate=validate.Range(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31), error=(
+        f"Expected date of birth must be between {EARLIEST_YEAR} and {LATEST_YEAR}")))
     sex = fields.String(validate=validate.OneOf(["female", "male", "other", "unknown"]))
     nhs_number = fields.String(validate=validate.Regexp(r"^\d{10}$", error="Enter a 10-digit NHS number"))
     address = fields.String()
@@ -176,3 +181,15 @@ class AccessReadSchema(Schema):
 class AccessLogSchema(Schema):
     case_id = fields.String()
     reads = fields.List(fields.Nested(AccessReadSchema))
+
+
+class FamilyNetworkSchema(Schema):
+    people = fields.List(fields.Dict(), metadata={"description": "people (family_network form, `people`)"})
+    relationships = fields.List(fields.Dict(), metadata={"description": "from_id, to_id, type, quality"})
+    households = fields.List(fields.Dict(), metadata={"description": "id and address"})
+    ecomap_links = fields.List(fields.Dict(), metadata={"description": "person_id, service, strength"})
+
+
+GENOGRAM_SVG = {"type": "string", "description": "an SVG 1.1 document"}
+CHRONOLOGY_CSV = {"type": "string", "description": "one row per event: seq, when (London), who, what"}
+CHRONOLOGY_PDF = {"type": "string", "format": "binary", "description": "the chronology as a PDF document"}

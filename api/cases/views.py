@@ -9,22 +9,26 @@ from typing import Any, TypeVar
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from api import context
 from api.auth import current_actor
 from api.cases.schemas import (
+    CHRONOLOGY_CSV,
+    CHRONOLOGY_PDF,
+    GENOGRAM_SVG,
     AccessLogSchema,
     BreakGlassRequestSchema,
     BreakGlassSchema,
     CaseSchema,
+    FamilyNetworkSchema,
     HistorySchema,
     OpenCaseSchema,
     RestrictionRequestSchema,
     RestrictionSchema,
     ScalesSchema,
 )
+from api.openapi import ApiBlueprint
 from api.referrals.schemas import ReferralSchema
 from engine import runtime
 from engine.access import Actor
@@ -37,7 +41,7 @@ from engine.queries.referrals import get_referral
 
 T = TypeVar("T")
 
-blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases and their history")
+blp = ApiBlueprint("cases", __name__, url_prefix="/api/v1/cases", description="Cases and their history")
 
 
 def _audited_read(case_id: Any, what: str, read: Callable[[Session, Actor, str], T]) -> T:
@@ -83,7 +87,7 @@ class CaseHistory(MethodView):
 
 @blp.route("/<uuid:case_id>/family-network")
 class CaseFamilyNetwork(MethodView):
-    @blp.response(200)
+    @blp.response(200, FamilyNetworkSchema)
     @blp.alt_response(404, description="No such case visible to me, or no network recorded")
     def get(self, case_id: Any) -> Any:
         """Read the case's family network graph: people, relationships, households, ecomap links"""
@@ -92,7 +96,7 @@ class CaseFamilyNetwork(MethodView):
 
 @blp.route("/<uuid:case_id>/genogram.svg")
 class CaseGenogram(MethodView):
-    @blp.response(200, content_type="image/svg+xml")
+    @blp.response(200, GENOGRAM_SVG, content_type="image/svg+xml")
     @blp.alt_response(404, description="No such case visible to me, or no network recorded")
     def get(self, case_id: Any) -> Any:
         """Draw the case's family network as a genogram (SVG)"""
@@ -148,7 +152,7 @@ class CaseAccessLog(MethodView):
 
 @blp.route("/<uuid:case_id>/chronology.csv")
 class CaseChronologyCsv(MethodView):
-    @blp.response(200, content_type="text/csv")
+    @blp.response(200, CHRONOLOGY_CSV, content_type="text/csv")
     @blp.alt_response(403, description="Only auditors")
     @blp.alt_response(404, description="No such case")
     def get(self, case_id: Any) -> Any:
@@ -160,7 +164,7 @@ class CaseChronologyCsv(MethodView):
 
 @blp.route("/<uuid:case_id>/chronology.pdf")
 class CaseChronologyPdf(MethodView):
-    @blp.response(200, content_type="application/pdf")
+    @blp.response(200, CHRONOLOGY_PDF, content_type="application/pdf")
     @blp.alt_response(403, description="Only auditors")
     @blp.alt_response(404, description="No such case")
     def get(self, case_id: Any) -> Any:

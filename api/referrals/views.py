@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api import context
 from api.auth import current_actor
+from api.openapi import ApiBlueprint
 from api.referrals.schemas import ReferralDetailSchema, ReferralPageSchema, ReferralQuerySchema
 from engine import runtime
 from engine.queries.referrals import get_referral, list_referrals_made_by
 
-blp = Blueprint("referrals", __name__, url_prefix="/api/v1/referrals",
+blp = ApiBlueprint("referrals", __name__, url_prefix="/api/v1/referrals",
                 description="The referrals I made: status, outcome and feedback")
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api import context
 from api.auth import current_actor
+from api.openapi import ApiBlueprint
 from api.tasks.schemas import (
     CompleteTaskSchema,
     TaskChangeSchema,
@@ -19,7 +19,7 @@ from api.tasks.schemas import (
 from engine import runtime
 from engine.queries.tasks import TaskFilter, get_task_detail, list_tasks_for_actor
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Task queues and task completion")
+blp = ApiBlueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Task queues and task completion")
 
 
 @blp.route("")

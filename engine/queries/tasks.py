@@ -49,11 +49,20 @@ def encode_cursor(task: HumanTask) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The position `encode_cursor` wrote: an aware date-time and a task's UUID; anything else is invalid input
+    (a forged cursor must not reach the database: a NUL in the id is an error there, not a miss)."""
     try:
         due, task_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-        return datetime.fromisoformat(due), str(task_id)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput("the cursor is not one this API issued", details=[{"pointer": "/cursor"}]) from exc
+        after, task = datetime.fromisoformat(due), UUID(task_id)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise _foreign_cursor() from exc
+    if after.tzinfo is None:
+        raise _foreign_cursor()
+    return after, str(task)
+
+
+def _foreign_cursor() -> InvalidInput:
+    return InvalidInput("the cursor is not one this API issued", details=[{"pointer": "/cursor"}])
 
 
 def _queue_query(actor: Actor, wanted: TaskFilter, now: datetime) -> Select[HumanTask]:

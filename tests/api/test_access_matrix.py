@@ -88,7 +88,7 @@ def routes(app: Flask) -> list[tuple[str, str, str]]:
 
 def concrete(rule: str) -> str:
     path = re.sub(r"<uuid:[a-z_]+>", MISSING, rule)
-    path = re.sub(r"<int:[a-z_]+>", "1", path)
+    path = re.sub(r"<int(?:32)?:[a-z_]+>", "1", path)
     return re.sub(r"<(?:string|path):[a-z_]+>", "x", path)
 
 
