@@ -10,6 +10,7 @@ from flask import Flask, jsonify
 from flask_smorest import Api, Blueprint
 from sqlalchemy import text
 
+from api.alerts.views import blp as alerts_blp
 from api.audit_trail.views import blp as audit_blp
 from api.auth import authenticate
 from api.cases.views import blp as cases_blp
@@ -25,6 +26,7 @@ API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (definitions_blp, authenticate),
     (forms_blp, authenticate),
     (audit_blp, authenticate),
+    (alerts_blp, authenticate),
 ]
 
 

@@ -18,9 +18,12 @@ from engine.calendar import LONDON
 from engine.db import Database
 from engine.migrate import upgrade
 from engine.models import (
+    Alert,
     ApiToken,
+    AuditCheckpoint,
     AuditEvent,
     AuditHead,
+    AuditPayload,
     Case,
     FamilyNetwork,
     HumanTask,
@@ -32,7 +35,10 @@ from engine.models import (
     Timer,
     User,
 )
+from tests.db_admin import audit_triggers_suspended
 from tests.path_coverage import PATH_MODULES, record_instances
+
+os.environ.setdefault("SOSFLOW_AUDIT_KEY", "test-audit-key")  # never a generated key file in the work tree
 
 # Friday 22 May 2026, 10:30 London: the domain's worked example (Monday 25 May is a bank holiday).
 FIXED_NOW = datetime(2026, 5, 22, 10, 30, tzinfo=LONDON)
@@ -81,7 +87,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 _TABLES_TO_EMPTY = [
-    AuditEvent, ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
+    AuditEvent, AuditPayload, AuditCheckpoint, Alert, ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
     ProcessDefinition, ApiToken, Membership, User,
 ]
 
@@ -93,7 +99,7 @@ def db(database: Database, request: pytest.FixtureRequest) -> Iterator[Database]
     if _is_path_module(request.node):
         record_instances(database)
     runtime.WORKFLOWS.clear()
-    with database.engine.begin() as connection:
+    with audit_triggers_suspended(database) as connection:
         for model in _TABLES_TO_EMPTY:
             connection.execute(delete(model))
         connection.execute(update(AuditHead).values(seq=0, hash=GENESIS_HASH))
