@@ -38,6 +38,7 @@ def _wait_for_task(api: ApiClient, user: str, seconds: float = 30) -> list[dict]
 
 
 def test_every_scheduled_task_is_a_registered_task() -> None:
+    celery.loader.import_default_modules()  # what a worker does at start: import every `include` module
     for entry in BEAT_SCHEDULE.values():
         assert entry["task"] in celery.tasks
 
