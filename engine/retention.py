@@ -171,7 +171,7 @@ def apply_retention(db: Database, now: datetime, batch: list[RetentionDue], *, a
 def _retire(uow: UnitOfWork, due: RetentionDue, actor: str) -> int:
     session = uow.session
     case_events = select(AuditEvent.seq).where(AuditEvent.case_id == due.case_id)
-    payloads = session.execute(delete(AuditPayload).where(AuditPayload.seq.in_(case_events))).rowcount
+    payloads = session.execute(delete(AuditPayload).where(AuditPayload.seq.in_(case_events))).rowcount  # type: ignore[attr-defined]
     for model in (ScaleRecord, FamilyNetwork):
         session.execute(delete(model).where(model.case_id == due.case_id))
     if due.action == "anonymise":

@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from RestrictedPython.Eval import default_guarded_getiter
 from RestrictedPython.Guards import safer_getattr
@@ -95,7 +95,7 @@ class SandboxPolicy(RestrictingNodeTransformer):
         return self._ticking(super().visit_FunctionDef(node))
 
     def visit_Lambda(self, node: ast.Lambda) -> Any:
-        node = super().visit_Lambda(node)
+        node = cast(ast.Lambda, super().visit_Lambda(node))
         node.body = _located(ast.BoolOp(op=ast.Or(), values=[_tick().value, node.body]), node.body)
         return node
 
@@ -103,7 +103,7 @@ class SandboxPolicy(RestrictingNodeTransformer):
         return self._ticking(super().visit_ExceptHandler(node))
 
     def visit_Try(self, node: ast.Try) -> Any:
-        node = super().visit_Try(node)
+        node = cast(ast.Try, super().visit_Try(node))
         if node.finalbody:
             node.finalbody.insert(0, _located(_tick(), node.finalbody[0]))
         return node
@@ -152,9 +152,9 @@ def _mult(a: Any, b: Any) -> Any:
 
 
 def _pow(a: Any, b: Any, modulo: Any = None) -> Any:
-    if modulo is None and isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
-        if a.bit_length() * b > MAX_INT_BITS:
-            raise _refuse("a power that large")
+    growing = modulo is None and isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1
+    if growing and a.bit_length() * b > MAX_INT_BITS:
+        raise _refuse("a power that large")
     return pow(a, b, modulo)
 
 

@@ -87,7 +87,8 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 _TABLES_TO_EMPTY = [
-    AuditEvent, AuditPayload, AuditCheckpoint, Alert, ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
+    AuditEvent, AuditPayload, AuditCheckpoint, Alert,
+    ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
     ProcessDefinition, ApiToken, Membership, User,
 ]
 
