@@ -143,16 +143,21 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     def __init__(self, helpers: Mapping[str, Callable[..., Any]]) -> None:
         super().__init__(dict(helpers))
         self._base = {**_guards(), **self.globals}
+        self._guards = _guards()
+
+    def _scope_guards(self) -> dict[str, Any]:
+        """Laid over the task data last: a field named like a guard must not replace it."""
+        return {**self._guards, **Budget().guards()}
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
-        scope = {**self._base, **(external_context or {}), **context, **Budget().guards()}
+        scope = {**self._base, **(external_context or {}), **context, **self._scope_guards()}
         return eval(compile_expression(expression), scope)  # noqa: S307 - restricted bytecode
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         clash = set(self.globals).intersection(context)
         if clash:
             raise ValueError(f"task data overwrites helper function(s): {sorted(clash)}")
-        scope = {**self._base, **(external_context or {}), **context, **Budget().guards()}
+        scope = {**self._base, **(external_context or {}), **context, **self._scope_guards()}
         exec(compile_script(script), scope)  # noqa: S102 - restricted bytecode
         for key, value in scope.items():
             if key not in self._base and not key.startswith("_") and not callable(value):
