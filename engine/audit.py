@@ -112,7 +112,13 @@ class ChainReport:
 
 def verify_chain(session: Session, *, full: bool = False, batch: int = 1000,
                  every: int = CHECKPOINT_EVERY) -> ChainReport:
-    """Recompute the hashes after the newest checkpoint (after none with `full`); report the first break."""
+    """Recompute the hashes after the newest checkpoint (after none with `full`); report the first break.
+
+    The head is read first and the walk stops there, so events committed meanwhile (PostgreSQL reads
+    each statement afresh) are left to the next check rather than taken for a broken end.
+    """
+    head = session.get(AuditHead, 1)
+    last_seq = head.seq if head is not None else None
     checkpoints = {c.seq: c for c in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq))}
     start = None if full or not checkpoints else checkpoints[max(checkpoints)]
     walk = _Walk(session, checkpoints, every, start)
@@ -120,16 +126,18 @@ def verify_chain(session: Session, *, full: bool = False, batch: int = 1000,
         problem = walk.checkpoint_problem(start, session.get(AuditEvent, start.seq))
         if problem:
             return ChainReport(False, 0, start.seq, problem, start.seq)
-    for event in _events_after(session, walk.expected_seq - 1, batch):
+    for event in _events_after(session, walk.expected_seq - 1, last_seq, batch):
         reason = walk.step(event)
         if reason:
             broken = walk.expected_seq if "missing" in reason else event.seq
             return ChainReport(False, walk.checked, broken, reason, walk.from_seq)
-    return walk.finish(session.get(AuditHead, 1))
+    return walk.finish(head)
 
 
-def _events_after(session: Session, seq: int, batch: int) -> Iterator[AuditEvent]:
+def _events_after(session: Session, seq: int, last_seq: int | None, batch: int) -> Iterator[AuditEvent]:
     query = select(AuditEvent).where(AuditEvent.seq > seq).order_by(AuditEvent.seq)
+    if last_seq is not None:
+        query = query.where(AuditEvent.seq <= last_seq)
     return iter(session.scalars(query.execution_options(yield_per=batch)))
 
 
