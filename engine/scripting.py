@@ -57,6 +57,11 @@ def _builtins() -> dict[str, Any]:
     return {name: value for name, value in allowed.items() if name not in REMOVED_BUILTINS}
 
 
+def builtin_names() -> frozenset[str]:
+    """Every builtin an expression may use (the deploy verification does not count them as data)."""
+    return frozenset(_builtins())
+
+
 def _guards() -> dict[str, Any]:
     return {
         "__builtins__": _builtins(),

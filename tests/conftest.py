@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import delete, text, update
 
-from engine import runtime
+from engine import accounts, runtime
 from engine.audit import GENESIS_HASH
 from engine.calendar import LONDON
 from engine.db import Database
@@ -34,6 +35,7 @@ from engine.models import (
     ScaleRecord,
     Timer,
     User,
+    WebSession,
 )
 from tests.db_admin import audit_triggers_suspended
 from tests.path_coverage import PATH_MODULES, record_instances
@@ -72,6 +74,12 @@ def _reset_postgres_schema(db: Database) -> None:
         connection.execute(text(f"CREATE SCHEMA test_{worker}"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> None:
+    """Argon2 at production cost takes ~0.1-0.5 s a hash; tests use argon2's own cheapest profile."""
+    accounts.use_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
+
+
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     url = _database_url(tmp_path_factory)
@@ -89,7 +97,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 _TABLES_TO_EMPTY = [
     AuditEvent, AuditPayload, AuditCheckpoint, Alert,
     ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
-    ProcessDefinition, ApiToken, Membership, User,
+    ProcessDefinition, ApiToken, WebSession, Membership, User,
 ]
 
 

@@ -1,4 +1,4 @@
-"""Migration 0004: an existing chain (payloads hashed whole) is checked, then re-hashed over digests."""
+"""Migration 0005: an existing chain (payloads hashed whole) is checked, then re-hashed over digests."""
 
 from __future__ import annotations
 
@@ -31,12 +31,12 @@ def _old_chain(at: str = "2026-05-22T09:30:00.000000+00:00") -> list[dict]:
     return rows
 
 
-def _database_at_0003(tmp_path: Path, rows: list[dict]) -> Database:
+def _database_before_audit_migration(tmp_path: Path, rows: list[dict]) -> Database:
     db = Database.from_url(f"sqlite:///{tmp_path / 'old.db'}")
     config = alembic_config(db.engine.url.render_as_string(hide_password=False))
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0003")
+        command.upgrade(config, "0004")
         for row in rows:
             connection.execute(text(
                 "INSERT INTO audit_event (seq, at, actor, action, payload, prev_hash, hash) "
@@ -46,7 +46,7 @@ def _database_at_0003(tmp_path: Path, rows: list[dict]) -> Database:
 
 
 def test_an_intact_old_chain_is_rehashed_over_payload_digests_and_verifies(tmp_path: Path) -> None:
-    db = _database_at_0003(tmp_path, _old_chain())
+    db = _database_before_audit_migration(tmp_path, _old_chain())
     upgrade(db)
     with db.reading() as session:
         assert verify_chain(session, full=True).intact
@@ -57,7 +57,7 @@ def test_an_intact_old_chain_is_rehashed_over_payload_digests_and_verifies(tmp_p
 def test_a_broken_old_chain_is_not_rehashed(tmp_path: Path) -> None:
     rows = _old_chain()
     rows[1]["payload"] = orjson.dumps({"data": {"rag": "green"}}).decode()
-    db = _database_at_0003(tmp_path, rows)
+    db = _database_before_audit_migration(tmp_path, rows)
     with pytest.raises(RuntimeError, match="broken at seq 2"):
         upgrade(db)
     db.engine.dispose()

@@ -6,8 +6,8 @@ under the old rule first (the migration refuses a broken chain, rather than re-s
 then re-hashed under the new rule. Triggers then refuse UPDATE and DELETE on `audit_event` and
 `audit_checkpoint`, and UPDATE on `audit_payload` (retention may delete payloads, never change them).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-25 09:00:00
 """
 
@@ -23,8 +23,8 @@ from sqlalchemy.dialects import postgresql
 
 import engine.models
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
