@@ -15,6 +15,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from api import entry
+from api.alerts.views import blp as alerts_blp
 from api.audit_trail.views import blp as audit_blp
 from api.auth import PreSignInCookies, authenticate, csrf_token, protect_sign_in, require_session
 from api.cases.views import blp as cases_blp
@@ -47,6 +48,7 @@ API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (definitions_blp, authenticate),
     (forms_blp, authenticate),
     (audit_blp, authenticate),
+    (alerts_blp, authenticate),
     (tokens_blp, authenticate),
     (incidents_blp, authenticate),
 ]

@@ -54,6 +54,7 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, Permission]] = {
     "incidents.Incidents": {"GET": P.HANDLE_INCIDENTS},
     "incidents.IncidentById": {"GET": P.HANDLE_INCIDENTS},
     "incidents.RetryIncident": {"POST": P.HANDLE_INCIDENTS},
+    "alerts.Alerts": {"GET": P.READ_ALERTS},
 }
 
 

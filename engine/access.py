@@ -95,6 +95,7 @@ class Permission(StrEnum):
     VERIFY_AUDIT = "verify_audit"
     OWN_ACCOUNT = "own_account"          # one's own tokens, home page and sign-out
     HANDLE_INCIDENTS = "handle_incidents"  # list and retry failed background steps
+    READ_ALERTS = "read_alerts"          # what the engine raised (a broken audit chain)
 
 
 SIGNED_IN = None
@@ -112,6 +113,7 @@ ROLES_FOR: dict[Permission, frozenset[str] | None] = {
     Permission.VERIFY_AUDIT: frozenset({Role.AUDITOR}),
     Permission.OWN_ACCOUNT: SIGNED_IN,
     Permission.HANDLE_INCIDENTS: frozenset({Role.PROCESS_OWNER, Role.ADMINISTRATOR}),
+    Permission.READ_ALERTS: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
 }
 
 

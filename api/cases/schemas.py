@@ -84,7 +84,8 @@ class AuditEventSchema(Schema):
     case_id = fields.String(allow_none=True)
     instance_id = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True)
-    payload = fields.Dict()
+    payload = fields.Dict(allow_none=True, metadata={"description": "null once retention has removed it"})
+    payload_sha256 = fields.String(metadata={"description": "what the chain covers: the payload's SHA-256"})
     hash = fields.String()
 
 

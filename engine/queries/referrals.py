@@ -92,5 +92,5 @@ def _feedback(session: Session, case_id: str) -> list[dict[str, Any]]:
         select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "task_completed",
                                  AuditEvent.task_id.in_(feedback_tasks)).order_by(AuditEvent.seq)
     )
-    return [{"sent_at": event.at, **{k: (event.payload.get("data") or {}).get(k) for k in FEEDBACK_FIELDS}}
+    return [{"sent_at": event.at, **{k: ((event.payload or {}).get("data") or {}).get(k) for k in FEEDBACK_FIELDS}}
             for event in events]

@@ -68,6 +68,7 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("incidents.Incidents", "GET"): {"process_owner", "administrator"},
     ("incidents.IncidentById", "GET"): {"process_owner", "administrator"},
     ("incidents.RetryIncident", "POST"): {"process_owner", "administrator"},
+    ("alerts.Alerts", "GET"): {"auditor", "administrator"},
 }
 
 # A body that passes each endpoint's request validation, so what answers is the access rule.
