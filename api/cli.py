@@ -54,15 +54,18 @@ def migrate_command() -> None:
 @cli.command("deploy")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def deploy_command(files: tuple[Path, ...]) -> None:
-    """Deploy BPMN FILES (default: every diagram in bpmn/) as new versions where changed."""
-    db = _db()
-    for path in files or tuple(sorted(BPMN_DIR.glob("*.bpmn"))):
-        try:
-            definition, created = runtime.deploy_definition(db, path.read_bytes(), path.name, CLI_OWNER, _now())
-        except EngineError as exc:
-            raise click.ClickException(f"{path.name}: {exc.message} {exc.details}") from exc
-        state = "deployed" if created else "unchanged"
-        click.echo(f"{definition.key} v{definition.version} {state}")
+    """Deploy BPMN FILES (default: every diagram in bpmn/) as new versions where changed.
+
+    All of them or none, in one transaction, each hand-off target before the diagrams that hand off
+    to it; processes that hand off to each other in a cycle must be deployed in the same run."""
+    paths = files or tuple(sorted(BPMN_DIR.glob("*.bpmn")))
+    uploads = [runtime.DiagramFile(path.read_bytes(), path.name) for path in paths]
+    try:
+        deployed = runtime.deploy_definitions(_db(), uploads, CLI_OWNER, _now())
+    except EngineError as exc:
+        raise click.ClickException(f"{exc.message} {exc.details}") from exc
+    for definition, created in deployed:
+        click.echo(f"{definition.key} v{definition.version} {'deployed' if created else 'unchanged'}")
 
 
 @cli.group()

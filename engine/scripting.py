@@ -127,6 +127,10 @@ def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., A
     def working_days_between(start: str, end: str) -> int:
         return calendar.working_days_between(_as_datetime(start), _as_datetime(end))
 
+    def clock_start(received: str) -> str:
+        # A new referral inside a case (an early help step-up) starts the MASH clock as a contact would.
+        return calendar.clock_start(_as_datetime(received)).isoformat()
+
     def agency_requested(checks: Iterable[Mapping[str, Any]], *agencies: str) -> bool:
         return any(check.get("agency") in agencies for check in checks or ())
 
@@ -137,6 +141,7 @@ def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., A
         "add_hours": add_hours,
         "due_for_rag": due_for_rag,
         "agency_requested": agency_requested,
+        "clock_start": clock_start,
         "earliest": earliest,
         "working_days_between": working_days_between,
     }

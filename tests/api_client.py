@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from api.app import create_app
 from engine.db import Database
 from tests.conftest import Clock
-from tests.factories import create_user, deploy
+from tests.factories import BPMN_DIR, create_user, deploy, store_unverified
 
 MASH_USERS = {
     "rita": ["referrer"],
@@ -60,4 +60,13 @@ def app(db: Database, clock: Clock) -> Flask:
 def api(app: Flask, db: Database, clock: Clock) -> ApiClient:
     tokens = {name: create_user(db, username=name, groups=groups, now=clock()) for name, groups in MASH_USERS.items()}
     deploy(db, name="mash_screening.bpmn", now=clock())
+    return ApiClient(app.test_client(), tokens)
+
+
+@pytest.fixture
+def legacy_api(app: Flask, db: Database, clock: Clock) -> ApiClient:
+    """MASH users and a MASH diagram stored before deploys refused dead ends: none of its hand-off targets is
+    deployed, so a hand-off fails as ProcessNotDeployed (an incident) until one is."""
+    tokens = {name: create_user(db, username=name, groups=groups, now=clock()) for name, groups in MASH_USERS.items()}
+    store_unverified(db, xml=(BPMN_DIR / "mash_screening.bpmn").read_text(), key="mash_screening", now=clock())
     return ApiClient(app.test_client(), tokens)

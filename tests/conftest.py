@@ -127,7 +127,7 @@ def shared_dir() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "shared"
 
 
-from tests.api_client import api, app  # noqa: E402,F401  (fixtures shared by every test folder)
+from tests.api_client import api, app, legacy_api  # noqa: E402,F401  (fixtures shared by every test folder)
 
 COVERAGE_CHECK = "test_path_coverage"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,8 +29,26 @@ def create_user(db: Database, *, username: str, groups: list[str], now: datetime
 
 
 def deploy(db: Database, *, name: str, now: datetime) -> Any:
-    definition, _ = runtime.deploy_definition(db, (BPMN_DIR / name).read_bytes(), name, PROCESS_OWNER, now)
-    return definition
+    """Deploy bpmn/<name> with every diagram it hands the case on to, directly or not, in one run as
+    `sosflow deploy` does (a diagram whose hand-off target is not deployed is refused)."""
+    names = handoff_closure(name)
+    files = [runtime.DiagramFile((BPMN_DIR / each).read_bytes(), each) for each in names]
+    deployed = runtime.deploy_definitions(db, files, PROCESS_OWNER, now)
+    return next(definition for definition, _ in deployed if definition.key == Path(name).stem)
+
+
+_STARTS_PROCESS = re.compile(r'name="starts_process" value="([a-z0-9_]+)"')
+
+
+def handoff_closure(name: str) -> list[str]:
+    """The diagram file and every diagram file its hand-offs reach, directly or not."""
+    found, todo = [name], [name]
+    while todo:
+        for key in _STARTS_PROCESS.findall((BPMN_DIR / todo.pop()).read_text()):
+            if f"{key}.bpmn" not in found:
+                found.append(f"{key}.bpmn")
+                todo.append(f"{key}.bpmn")
+    return found
 
 
 def referral(**overrides: Any) -> dict[str, Any]:

@@ -30,6 +30,8 @@ class CheckedDiagram:
     start_form: str | None
     start_lane: str | None
     report: dict[str, Any] = field(default_factory=dict)
+    handoffs: dict[str, str] = field(default_factory=dict)
+    """End event id → the process its `starts_process` names."""
 
 
 def check_diagram(
@@ -62,7 +64,16 @@ def check_diagram(
         start_form=properties_of(start).get("form") if start else None,
         start_lane=start.lane if start else None,
         report={"user_tasks": sum(len(_user_tasks(s)) for s in all_specs), "processes": len(all_specs)},
+        handoffs=_handoffs(all_specs),
     )
+
+
+def _handoffs(process_specs: list[Any]) -> dict[str, str]:
+    return {
+        task.bpmn_id: properties_of(task)["starts_process"]
+        for process_spec in process_specs for task in process_spec.task_specs.values()
+        if task.bpmn_id and properties_of(task).get("starts_process")
+    }
 
 
 def _user_tasks(process_spec: Any) -> list[Any]:

@@ -21,7 +21,7 @@ from engine.projection import Snapshot, StepContext, fired_timers, new_handoffs,
 from engine.runtime.deploy import latest_definition
 from engine.runtime.failures import BackgroundFailure, handoff_failure, is_incident_cause, record_incident
 from engine.state import STATE_FORMAT, data_to_json, dump_workflow
-from engine.taskdata import Constraints, validate_submission
+from engine.taskdata import Constraints, form_fields, validate_submission
 from engine.unit_of_work import UnitOfWork
 
 
@@ -121,11 +121,20 @@ def hand_off_to(
     case = uow.session.get_one(Case, parent.case_id)
     try:
         with _undone_on_failure(uow), uow.session.begin_nested():
+            _check_start_form(target, data)
             return start_instance(uow, case, target, data, actor, parent=parent)
     except Exception as exc:
         if not is_incident_cause(exc):
             raise
         raise handoff_failure(exc, key, element_id) from exc
+
+
+def _check_start_form(target: ProcessDefinition, data: dict[str, Any]) -> None:
+    """The handed-on data must pass the target's start form, as a referral opening it directly would:
+    the start form's fields are taken from the data (others are the parent's and stay as they are)."""
+    if target.start_form:
+        fields = set(form_fields(target.start_form))
+        validated(target.start_form, {name: value for name, value in data.items() if name in fields})
 
 
 @contextmanager

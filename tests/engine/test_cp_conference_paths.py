@@ -156,9 +156,11 @@ def test_a_transfer_in_conference_runs_on_the_t18_clock_over_christmas_and_can_e
                   conference_record(london(2027, 1, 6, 10), "cin_plan", type="transfer_in"), london(2027, 1, 6, 12))
     case.complete("record_icpc_delay_reason", filled("overdue_review", 1), london(2027, 1, 6, 14))
 
-    (instance,) = case.instances()
-    assert (instance.status, instance.outcome) == (InstanceStatus.COMPLETED, "cin_plan")
+    instance, plan = case.instances()
+    assert (instance.status, instance.outcome, instance.starts_process) == (InstanceStatus.COMPLETED, "cin_plan",
+                                                                            "cin_plan")
     assert "end_cin_plan" in [step["id"] for step in instance.route]
+    assert (plan.parent_instance_id, case.ready_elements()) == (instance.id, ["agree_plan"])
     assert case.fired_rules() == ["T18"]
 
 

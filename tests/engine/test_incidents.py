@@ -324,9 +324,9 @@ def test_retrying_a_hand_off_after_deploying_a_fixed_target_starts_it_with_the_h
 
 
 def test_a_hand_off_to_a_process_that_is_not_deployed_is_an_incident_until_it_is(
-    api: ApiClient, db: Database, clock: Clock
+    legacy_api: ApiClient, db: Database, clock: Clock
 ) -> None:
-    case = to_immediate_protection(api)
+    case = to_immediate_protection(legacy_api)
     (incident,) = incidents(db)
     assert (incident.kind, incident.error_type, incident.element_id) == ("handoff", "ProcessNotDeployed",
                                                                          "end_immediate_protection")
@@ -344,9 +344,10 @@ def instance_of_process(db: Database, case_id: str, process: str) -> ProcessInst
 
 def test_a_failed_hand_off_does_not_keep_the_sweep_from_the_instances_own_timers(db: Database, clock: Clock) -> None:
     deploy(db, name="lado_allegation.bpmn", now=clock())
+    store_unverified(db, xml=BROKEN_STRATEGY, key="strategy_discussion", now=clock())
     case_id = runtime.open_case(db, process="lado_allegation", subject={"name": "Mark Ellis"},
                                 data=form_data("lado_referral"), actor=EMPLOYER, now=clock())
-    to_strands(db, ["s47", "police"])  # the s47 strand hands off to strategy_discussion, which is not deployed
+    to_strands(db, ["s47", "police"])  # the s47 strand hands off to a strategy discussion that cannot start
 
     (incident,) = incidents(db)
     assert (incident.kind, incident.element_id, incident.status) == ("handoff", "end_referred_s47", "open")

@@ -161,7 +161,7 @@ def assert_closed_as(db: Database, outcome: str) -> None:
     assert closed.status == InstanceStatus.COMPLETED
     assert (closed.outcome, closed.outcome_name) == ("closed", f"Allegation closed: {outcome}")
     assert route(db)[-1] == f"end_closed_{outcome}"
-    assert ready(db) == []
+    assert "determine_outcome" not in ready(db) and "close_allegation" not in ready(db)
     assert workflow_data(db)["outcome"] == outcome
 
 
@@ -328,20 +328,20 @@ def test_s47_strand_hands_off_and_the_join_still_waits_for_the_police(db: Databa
 
     (handoff,) = events(db, "handoff_recorded")
     assert handoff.payload == {"process": "strategy_discussion", "from_element": "end_referred_s47",
-                               "deployed": False}
-    assert ready(db) == ["police_strand"]
+                               "deployed": True}
+    assert ready(db) == ["hold_strategy_discussion", "police_strand"]
     running = instance(db)
     assert (running.status, running.outcome, running.starts_process) == (
         InstanceStatus.RUNNING, None, "strategy_discussion")
 
     do(db, london(2026, 6, 19, 15, 0), "police_strand", outcome="charged", summary="Charged with assault.")
-    assert ready(db) == ["determine_outcome"]
+    assert ready(db) == ["hold_strategy_discussion", "determine_outcome"]
 
 
 def test_an_s47_only_strand_does_not_leave_the_join_waiting(db: Database, case_id: str) -> None:
     to_strands(db, ["s47"])
 
-    assert ready(db) == ["determine_outcome"]
+    assert ready(db) == ["determine_outcome", "hold_strategy_discussion"]
     assert "end_referred_s47" in route(db)
     determine(db, "false")
     do(db, london(2026, 8, 3, 10, 0), "close_allegation")

@@ -31,7 +31,8 @@ from tests.conftest import FIXED_NOW, Clock
 from tests.factories import deploy
 from tests.strategies import submissions
 
-DIAGRAMS = ["mash_screening", "strategy_discussion", "cp_conference", "lado_allegation"]
+DIAGRAMS = ["mash_screening", "strategy_discussion", "cp_conference", "lado_allegation", "early_help", "cin_assessment",
+            "cin_plan"]
 WALKS_PER_DIAGRAM = 6
 STEPS_PER_WALK = 25
 

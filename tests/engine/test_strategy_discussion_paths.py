@@ -100,13 +100,18 @@ def handoffs(db: Database, instance_id: str) -> list[dict[str, Any]]:
         return list(session.scalars(query))
 
 
+FIRST_TASKS = {"cin_plan": ["agree_plan"], "cin_assessment": ["allocate_assessment"],
+               "cp_conference": ["book_conference"]}
+
+
 def assert_ended(db: Database, case_id: str, outcome: str, end_event: str, starts_process: str | None) -> None:
     ended = instance(db, case_id)
     assert (ended.status, ended.outcome, ended.starts_process) == ("completed", outcome, starts_process)
     assert ended.route[-1]["id"] == end_event
-    assert ready_tasks(db, case_id) == []
-    expected = [{"process": starts_process, "from_element": end_event, "deployed": False}] if starts_process else []
+    expected = [{"process": starts_process, "from_element": end_event, "deployed": True}] if starts_process else []
     assert handoffs(db, ended.id) == expected
+    # No dead end: the process handed on to waits on its first task in the same case.
+    assert [task.element_id for task in ready_tasks(db, case_id)] == FIRST_TASKS.get(starts_process, [])
 
 
 # Opening -----------------------------------------------------------------------------------------
@@ -154,7 +159,7 @@ def test_a_mash_hand_off_starts_the_strategy_discussion_in_the_same_case_due_a_w
     assert deadline(task) == (datetime(2026, 5, 26, 17, 0, tzinfo=LONDON), "T6")
 
     hold_discussion(db, clock, case_id, "police_only")
-    assert_ended(db, case_id, "police_only", "end_police_only", None)
+    assert_ended(db, case_id, "police_only", "end_police_only", "cin_plan")
 
 
 # Strategy decisions that end the process ---------------------------------------------------------
@@ -164,7 +169,7 @@ def test_a_police_led_enquiry_ends_with_outcome_police_only(db: Database, clock:
     case_id = open_directly(db, clock)
     hold_discussion(db, clock, case_id, "police_only")
 
-    assert_ended(db, case_id, "police_only", "end_police_only", None)
+    assert_ended(db, case_id, "police_only", "end_police_only", "cin_plan")
     assert route(db, case_id) == ["start_strategy_discussion", "hold_strategy_discussion", "gw_strategy_decision",
                                   "end_police_only"]
     assert timers(db, case_id) == []
@@ -223,7 +228,7 @@ def test_a_single_agency_enquiry_is_due_fifteen_working_days_after_the_strategy_
     clock.now = datetime(2027, 1, 6, 15, 0, tzinfo=LONDON)
     complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome="not_substantiated")
 
-    assert_ended(db, case_id, "not_substantiated", "end_not_substantiated", None)
+    assert_ended(db, case_id, "not_substantiated", "end_not_substantiated", "cin_plan")
     assert "police_enquiry_update" not in route(db, case_id)
     (timer,) = timers(db, case_id)
     assert timer.cancelled_at is not None and timer.fired_at is None
@@ -321,5 +326,5 @@ def test_an_enquiry_still_open_at_the_icpc_deadline_escalates_to_the_team_manage
     assert instance(db, case_id).status == "running"
     complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome="not_substantiated")
 
-    assert_ended(db, case_id, "not_substantiated", "end_not_substantiated", None)
+    assert_ended(db, case_id, "not_substantiated", "end_not_substantiated", "cin_plan")
     assert {"timer_icpc_deadline", "review_icpc_delay", "end_icpc_delay_reviewed"} <= set(route(db, case_id))

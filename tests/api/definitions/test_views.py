@@ -73,7 +73,7 @@ def test_a_changed_diagram_deploys_as_version_2_while_open_cases_finish_on_versi
     assert deployed["version"] == 2
     assert deployed["created"] is True
     assert deployed["deployed_by"] == "owen"
-    listed = api.get(URL, "audrey")
+    listed = [d for d in api.get(URL, "audrey") if d["key"] == "mash_screening"]
     assert [(d["key"], d["version"]) for d in listed] == [("mash_screening", 2), ("mash_screening", 1)]
     assert api.get(f"{URL}/mash_screening/versions/1/bpmn", "audrey") == ORIGINAL
     assert api.get(f"{URL}/mash_screening/versions/2/bpmn", "audrey") == edited(SCREEN_NAME, RENAMED)
@@ -102,7 +102,7 @@ def test_uploading_the_same_xml_as_the_latest_version_answers_200_and_deploys_no
 
     assert (answer["version"], answer["created"]) == (1, False)
     assert row_counts(db) == before
-    assert [d["version"] for d in api.get(URL, "audrey")] == [1]
+    assert [d["version"] for d in api.get(URL, "audrey") if d["key"] == "mash_screening"] == [1]
 
 
 @pytest.mark.parametrize("user", ["sam", "audrey"])
