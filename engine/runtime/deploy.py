@@ -71,7 +71,8 @@ def dead_ends(checked: Sequence[tuple[CheckedDiagram, str]], available: set[str]
 
 def dependency_order(diagrams: Sequence[CheckedDiagram]) -> list[CheckedDiagram]:
     """Hand-off targets before the diagrams that name them; a cycle is broken at its first file given."""
-    remaining, placed, ordered = list(diagrams), set(), []
+    remaining, ordered = list(diagrams), []
+    placed: set[str] = set()
     batch = {diagram.key for diagram in diagrams}
     while remaining:
         ready = [d for d in remaining if set(d.handoffs.values()) & batch <= placed | {d.key}]

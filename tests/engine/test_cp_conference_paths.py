@@ -164,7 +164,7 @@ def test_a_transfer_in_conference_runs_on_the_t18_clock_over_christmas_and_can_e
     assert case.fired_rules() == ["T18"]
 
 
-def test_a_pre_birth_plan_is_reviewed_20_working_days_after_an_early_birth_and_can_end_at_that_review(
+def test_a_pre_birth_plan_is_reviewed_20_working_days_after_an_early_birth_and_can_end_in_a_cin_plan_there(
     deployed: Database,
 ) -> None:
     case = open_conference(deployed, london(2026, 11, 9, 15), 1, strategy_discussion_at=STRATEGY_DISCUSSION.isoformat())
@@ -181,11 +181,16 @@ def test_a_pre_birth_plan_is_reviewed_20_working_days_after_an_early_birth_and_c
     assert case.fire_timers(london(2027, 1, 8, 9)) == 1
     assert case.deadline("review_overdue_review") == (london(2027, 1, 8), "ESC")
     case.complete("review_overdue_review", filled("overdue_review"), london(2027, 1, 8, 10))
-    case.complete("hold_pre_birth_review", review_record(london(2027, 1, 11, 10), "end_plan"), london(2027, 1, 11, 12))
+    ended = {**review_record(london(2027, 1, 11, 10), "end_plan"), "post_plan": "cin_plan"}
+    case.complete("hold_pre_birth_review", ended, london(2027, 1, 11, 12))
 
-    (instance,) = case.instances()
-    assert (instance.status, instance.outcome) == (InstanceStatus.COMPLETED, "plan_ended")
+    instance, plan = case.instances()
+    assert (instance.status, instance.outcome, instance.starts_process) == (InstanceStatus.COMPLETED, "plan_ended",
+                                                                            "cin_plan")
+    assert [step["id"] for step in instance.route][-2:] == ["gw_post_plan", "end_plan_ended_cin_plan"]
     assert "hold_review" not in [step["id"] for step in instance.route]
+    # The plan ends into a child in need plan in the same case: no dead end.
+    assert (plan.parent_instance_id, case.ready_elements()) == (instance.id, ["agree_plan"])
     assert case.fired_rules() == ["T17"]
 
 

@@ -236,3 +236,15 @@ def test_a_diagram_schema_valid_data_could_crash_answers_422_with_a_counterexamp
     assert problem["counterexample"]["task"] == "screen_contact"
     assert "partner_checks" not in problem["counterexample"]["submission"]
     assert row_counts(db) == before
+
+
+def test_a_diagram_that_hands_off_to_a_process_not_deployed_is_refused_with_the_end_event(api: ApiClient) -> None:
+    dead_end = edited('name="starts_process" value="early_help"', 'name="starts_process" value="family_court"')
+
+    refused = upload(api, dead_end, expected=422)
+
+    assert refused["error"] == "diagram_invalid"
+    (problem,) = refused["details"]
+    assert (problem["element_id"], problem["tag"]) == ("end_early_help", "endEvent")
+    assert "'family_court', which is not deployed" in problem["message"]
+    assert [d["version"] for d in api.get(URL, "audrey") if d["key"] == "mash_screening"] == [1]
