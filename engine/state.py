@@ -9,7 +9,7 @@ beside each blob so a later SpiffWorkflow upgrade can be migrated row by row.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
@@ -64,6 +64,13 @@ def load_workflow(blob: bytes, spec: Any, subprocess_specs: dict[str, Any]) -> B
     return _REGISTRY.restore(orjson.loads(blob), spec=spec, subprocess_specs=subprocess_specs)
 
 
+class CachedWorkflow(NamedTuple):
+    """A live workflow and what the projections showed of it when it was stored (the next step's "before")."""
+
+    workflow: BpmnWorkflow
+    snapshot: Any
+
+
 class WorkflowCache:
     """Live workflows keyed by instance id and revision.
 
@@ -73,17 +80,17 @@ class WorkflowCache:
 
     def __init__(self, size: int = 256) -> None:
         self._size = size
-        self._entries: OrderedDict[str, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, CachedWorkflow]] = OrderedDict()
 
-    def take(self, instance_id: str, revision: int) -> BpmnWorkflow | None:
+    def take(self, instance_id: str, revision: int) -> CachedWorkflow | None:
         """The cached workflow at exactly this revision, removed from the cache (the taker may change it)."""
         entry = self._entries.pop(instance_id, None)
         if entry is None or entry[0] != revision:
             return None
         return entry[1]
 
-    def put(self, instance_id: str, revision: int, workflow: BpmnWorkflow) -> None:
-        self._entries[instance_id] = (revision, workflow)
+    def put(self, instance_id: str, revision: int, workflow: BpmnWorkflow, snapshot: Any = None) -> None:
+        self._entries[instance_id] = (revision, CachedWorkflow(workflow, snapshot))
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
 
