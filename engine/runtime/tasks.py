@@ -9,7 +9,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, defer
 
 from engine import access
@@ -25,9 +25,6 @@ from engine.runtime.steps import advance, validated
 from engine.taskdata import apply_submission, parse_constraints
 from engine.unit_of_work import UnitOfWork, unit_of_work
 
-# a cached workflow needs neither the stored state nor the route; a cache miss loads the state when it reads it
-_LIVE_COLUMNS = [defer(ProcessInstance.state), defer(ProcessInstance.route)]
-
 
 @dataclass(frozen=True)
 class TaskChange:
@@ -40,10 +37,31 @@ class TaskChange:
 
 
 def _open_task(session: Session, task_id: str, actor: Actor) -> HumanTask:
-    task = access.require_task_visible(actor, session.get(HumanTask, task_id, with_for_update=True))
+    return _require_ready(actor, session.get(HumanTask, task_id, with_for_update=True))
+
+
+def _require_ready(actor: Actor, task: HumanTask | None) -> HumanTask:
+    task = access.require_task_visible(actor, task)
     if task.status != TaskStatus.READY:
         raise StaleState(f"this task is already {task.status}")
     return task
+
+
+# one statement for the task (locked) and its instance; a cached workflow needs neither the stored state
+# nor the route, and a cache miss loads the state when it reads it
+_TASK_AND_INSTANCE = (
+    select(HumanTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    .where(HumanTask.id == bindparam("task_id"))
+    .options(defer(ProcessInstance.state), defer(ProcessInstance.route))
+    .with_for_update(of=HumanTask)
+)
+
+
+def _open_task_and_instance(session: Session, task_id: str, actor: Actor) -> tuple[HumanTask, ProcessInstance]:
+    found = session.execute(_TASK_AND_INSTANCE, {"task_id": task_id}).one_or_none()
+    task = _require_ready(actor, found[0] if found else None)
+    assert found is not None  # _require_ready raised NotFound otherwise
+    return task, found[1]
 
 
 def claim_task(db: Database, task_id: str, actor: Actor, now: datetime) -> TaskChange:
@@ -100,10 +118,9 @@ def complete_task(db: Database, task_id: str, data: dict[str, Any], actor: Actor
 
 def _complete_task_once(db: Database, task_id: str, data: dict[str, Any], actor: Actor, now: datetime) -> TaskChange:
     with unit_of_work(db, now) as uow:
-        task = _open_task(uow.session, task_id, actor)
+        task, instance = _open_task_and_instance(uow.session, task_id, actor)
         if task.assignee not in (None, actor.username):
             raise StaleState("this task is claimed by someone else")
-        instance = uow.session.get_one(ProcessInstance, task.instance_id, options=_LIVE_COLUMNS)
         with uow.checkout(instance) as workflow:
             _run_user_task(uow, instance, workflow, task, data, actor)
         return TaskChange(task.id, task.status, task.assignee, instance.revision)
