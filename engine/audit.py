@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, AuditHead
-from engine.rows import table_of
+from engine.rows import run, table_of
 
 GENESIS_HASH = "0" * 64
 
@@ -65,7 +65,7 @@ def append_events(session: Session, pending: list[PendingEvent]) -> None:
     if not pending:
         return
     connection = session.connection()
-    seq, prev_hash = connection.execute(_READ_HEAD).one()
+    seq, prev_hash = run(connection, _READ_HEAD, {}).one()
     rows = []
     for each in pending:
         seq += 1
@@ -75,8 +75,8 @@ def append_events(session: Session, pending: list[PendingEvent]) -> None:
         row["prev_hash"], row["hash"] = prev_hash, _hash(prev_hash, _canonical(row))
         prev_hash = row["hash"]
         rows.append(row)
-    connection.execute(_INSERT_EVENTS, rows if len(rows) > 1 else rows[0])
-    connection.execute(_WRITE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
+    run(connection, _INSERT_EVENTS, rows)
+    run(connection, _WRITE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from engine.definitions import properties_of
 from engine.errors import InstanceChanged, StaleState, StepFailed
 from engine.models import HumanTask, ProcessInstance, TaskStatus
 from engine.records import record_submission
-from engine.rows import COMPLETE_TASK, committed
+from engine.rows import COMPLETE_TASK, committed, run
 from engine.runtime.failures import step_failure
 from engine.runtime.steps import advance, validated
 from engine.taskdata import apply_submission, parse_constraints
@@ -151,5 +151,5 @@ def _run_user_task(
 def _finish(uow: UnitOfWork, task: HumanTask, actor: Actor) -> None:
     done = {"status": TaskStatus.COMPLETED.value, "completed_at": uow.now, "completed_by": actor.username,
             "assignee": task.assignee or actor.username}
-    uow.connection.execute(COMPLETE_TASK, {"task_id": task.id, **done})
+    run(uow.connection, COMPLETE_TASK, {"task_id": task.id, **done})
     committed(task, done)
