@@ -58,7 +58,7 @@ class CompiledStatement:
             bind = compiled.binds[name]
             constant = None if bind.required or bind.callable else bind.value
             self.binds.append((compiled.escaped_bind_names.get(name, name), bind.key, constant,
-                               bind.type.bind_processor(dialect)))
+                               bind.type.dialect_impl(dialect).bind_processor(dialect)))
 
     def parameters(self, row: Mapping[str, Any]) -> Any:
         values = []
