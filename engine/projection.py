@@ -87,7 +87,8 @@ def _as_datetime(value: Any) -> datetime | None:
     return TimerEventDefinition.get_datetime(str(value))
 
 
-def _timer_value(task: Any) -> datetime | None:
+def timer_value(task: Any) -> datetime | None:
+    """When a waiting timer event is due, as the workflow holds it."""
     return _as_datetime(task._get_internal_data("event_value"))
 
 
@@ -104,7 +105,7 @@ def task_deadline(workflow: BpmnWorkflow, task: Any) -> tuple[datetime | None, s
     if props.get("due"):
         return _as_datetime(workflow.script_engine.evaluate(task, props["due"])), props.get("due_rule")
     timers = [(v, properties_of(t.task_spec).get("rule")) for t in _boundary_timers(task)
-              if (v := _timer_value(t)) is not None]
+              if (v := timer_value(t)) is not None]
     return min(timers, key=lambda pair: pair[0]) if timers else (None, None)
 
 
@@ -169,7 +170,7 @@ def timer_row(ctx: StepContext, task: Any, fires_at: datetime) -> dict[str, Any]
 
 def _project_timers(ctx: StepContext, before: Snapshot, after: Snapshot) -> None:
     new_timers = [timer_row(ctx, task, fires_at) for task_id, task in after.timers.items()
-                  if task_id not in before.timers and (fires_at := _timer_value(task)) is not None]
+                  if task_id not in before.timers and (fires_at := timer_value(task)) is not None]
     execute_rows(ctx.connection, INSERT_TIMERS, new_timers)
     ended = []
     for task_id in before.timers:
@@ -186,11 +187,12 @@ def instance_changes(instance: ProcessInstance, before: Snapshot, after: Snapsho
     if after.route != before.route:
         changes["route"] = after.route
     if instance.outcome is None:
-        changes.update(_outcome(after.done))
+        changes.update(outcome_of(after.done))
     return changes
 
 
-def _outcome(done: list[Any]) -> dict[str, Any]:
+def outcome_of(done: list[Any]) -> dict[str, Any]:
+    """The outcome (and its name) of the first end event with one among the completed tasks."""
     for task in done:
         props = properties_of(task.task_spec)
         if isinstance(task.task_spec, EndEvent) and props.get("outcome"):
