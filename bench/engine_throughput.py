@@ -123,6 +123,7 @@ def run_database(name: str, url: str | None, bare: BareSpiff, options: argparse.
             print_statements(probe)
         if options.profile:
             profiled_pass(engine, options.cases, clock)
+        engine.leave_open(clock)
         found = verify_database(db)
         print_verification(found)
         drop_bench_schema(db)
