@@ -70,7 +70,7 @@ class CompiledStatement:
         return {name: value for (name, *_), value in zip(self.binds, values, strict=True)}
 
 
-_COMPILED: dict[tuple[int, str, tuple[str, ...] | None], CompiledStatement] = {}
+_COMPILED: dict[tuple[int, type[Dialect], tuple[str, ...] | None], CompiledStatement] = {}
 
 
 def run(connection: Connection, statement: Any, rows: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> Any:
@@ -78,7 +78,7 @@ def run(connection: Connection, statement: Any, rows: Sequence[Mapping[str, Any]
     many = [rows] if isinstance(rows, Mapping) else list(rows)
     keys = tuple(many[0]) if isinstance(statement, Insert) else None
     dialect = connection.dialect
-    cache_key = (id(statement), dialect.name, keys)
+    cache_key = (id(statement), type(dialect), keys)  # statements live as long as the module: their id is theirs
     compiled = _COMPILED.get(cache_key)
     if compiled is None:
         compiled = _COMPILED[cache_key] = CompiledStatement(statement, dialect, keys)
