@@ -6,18 +6,30 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import Blueprint as PageBlueprint
 from flask import Flask, jsonify
 from flask_smorest import Api, Blueprint
 from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
 
 from api.audit_trail.views import blp as audit_blp
-from api.auth import authenticate
+from api.auth import PreSignInCookies, authenticate, csrf_token, protect_sign_in, require_session
 from api.cases.views import blp as cases_blp
 from api.definitions.views import blp as definitions_blp
+from api.docs import api_docs
 from api.errors import register_error_handlers
 from api.form_schemas.views import blp as forms_blp
+from api.headers import init_serving
+from api.pages import page_engine_error, page_http_error
+from api.pages.auth import sign_in_blp, sign_out_blp
+from api.pages.home import home_blp
+from api.pages.oidc import init_oidc
+from api.rate_limits import init_rate_limits
+from api.settings import secret_key, security_settings
 from api.tasks.views import blp as tasks_blp
+from api.tokens.views import blp as tokens_blp
 from engine.db import Database
+from engine.errors import EngineError
 
 API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (cases_blp, authenticate),
@@ -25,6 +37,13 @@ API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (definitions_blp, authenticate),
     (forms_blp, authenticate),
     (audit_blp, authenticate),
+    (tokens_blp, authenticate),
+]
+
+PAGE_BLUEPRINTS: list[tuple[PageBlueprint, Callable[[], Any]]] = [
+    (sign_in_blp, protect_sign_in),  # public: the sign-in form and the identity provider's callback
+    (sign_out_blp, require_session),
+    (home_blp, require_session),
 ]
 
 
@@ -39,9 +58,6 @@ def _openapi_config() -> dict[str, Any]:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "v1/openapi.json",
-        "OPENAPI_SWAGGER_UI_PATH": "docs",
-        # Served from our own static files (`make assets`): nothing is fetched from a CDN at run time.
-        "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
         "API_SPEC_OPTIONS": {
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
             "security": [{"bearer": []}],
@@ -54,17 +70,38 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
     """Build the app on a database (default: `SOSFLOW_DATABASE_URL` or SQLite) and a clock."""
     app = Flask(__name__)
     app.config.update(_openapi_config())
+    app.config.update(security_settings())
     app.config["SOSFLOW_CLOCK"] = clock or _utc_now
     app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
+    app.config.update(SESSION_COOKIE_NAME="sosflow_state", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax")
     app.config.update(config)
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or secret_key()
     app.extensions["sosflow_db"] = db or Database.from_url()
+    app.session_interface = PreSignInCookies()
     api = Api(app)
     register_error_handlers(app)  # after Api(), which registers its own HTTPException handler
     for blueprint, rule in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
         app.before_request_funcs.setdefault(blueprint.name, []).append(rule)
+    _register_pages(app)
     app.add_url_rule("/healthz", "healthz", _healthz)
+    # Swagger UI from our own static files (`make assets`), started by a script file: no CDN, no inline script.
+    app.add_url_rule("/api/docs", "api_docs", api_docs)
+    init_serving(app)
     return app
+
+
+def _register_pages(app: Flask) -> None:
+    for blueprint, rule in PAGE_BLUEPRINTS:
+        app.register_blueprint(blueprint)
+        app.before_request_funcs.setdefault(blueprint.name, []).append(rule)
+        blueprint_handlers = app.error_handler_spec[blueprint.name][None]  # what blueprint.errorhandler fills
+        blueprint_handlers[HTTPException] = page_http_error
+        blueprint_handlers[EngineError] = page_engine_error
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    init_rate_limits(app)
+    init_oidc(app)
 
 
 def _healthz() -> Any:

@@ -1,7 +1,13 @@
-"""The `sosflow` command: database, users, tokens, deployment, demo set-up, and `run` for everything."""
+"""The `sosflow` command: database, deployment, audit, timers, and `run` (gunicorn, worker and beat) for everything.
+
+Accounts and tokens (`users`, `tokens`, `demo-users`) are in `api/cli_accounts.py`.
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
+import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -9,16 +15,16 @@ from pathlib import Path
 
 import click
 
-from engine import accounts, runtime
+from api.cli_accounts import demo_users_command, tokens, users
+from engine import runtime
 from engine.access import Actor, Role
 from engine.audit import verify_chain
 from engine.db import Database
 from engine.errors import EngineError
 from engine.migrate import upgrade
-from engine.queries.definitions import lane_groups
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
-DEMO_TOKENS = Path("instance") / "demo-tokens.txt"
+SECRET_KEY_FILE = Path("instance") / "secret-key"
 CLI_OWNER = Actor("sosflow-cli", frozenset({Role.PROCESS_OWNER}))
 
 
@@ -42,39 +48,6 @@ def migrate_command() -> None:
     click.echo("database is at the newest schema")
 
 
-@cli.group()
-def users() -> None:
-    """Manage user accounts."""
-
-
-@users.command("create")
-@click.argument("username")
-@click.option("--group", "-g", "groups", multiple=True, required=True, help="a group (lane) name; repeatable")
-@click.option("--display-name", default=None)
-def create_user_command(username: str, groups: tuple[str, ...], display_name: str | None) -> None:
-    """Create USERNAME in the given groups."""
-    try:
-        accounts.create_user(_db(), username, groups, _now(), display_name=display_name, actor="sosflow-cli")
-    except EngineError as exc:
-        raise click.ClickException(exc.message) from exc
-    click.echo(f"created {username} in {', '.join(sorted(groups))}")
-
-
-@cli.group()
-def tokens() -> None:
-    """Manage API tokens."""
-
-
-@tokens.command("create")
-@click.argument("username")
-def create_token_command(username: str) -> None:
-    """Issue a new API token for USERNAME and print it (it is shown only once)."""
-    try:
-        click.echo(accounts.issue_token(_db(), username, _now(), actor="sosflow-cli"))
-    except EngineError as exc:
-        raise click.ClickException(exc.message) from exc
-
-
 @cli.command("deploy")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def deploy_command(files: tuple[Path, ...]) -> None:
@@ -87,23 +60,6 @@ def deploy_command(files: tuple[Path, ...]) -> None:
             raise click.ClickException(f"{path.name}: {exc.message} {exc.details}") from exc
         state = "deployed" if created else "unchanged"
         click.echo(f"{definition.key} v{definition.version} {state}")
-
-
-@cli.command("demo-users")
-def demo_users_command() -> None:
-    """Create a demo user for every lane group and role, writing tokens to instance/demo-tokens.txt."""
-    db = _db()
-    with db.reading() as session:
-        groups = sorted(lane_groups(session) | {Role.PROCESS_OWNER.value, Role.AUDITOR.value})
-    lines = []
-    for group in groups:
-        username = f"demo_{group}"
-        if not accounts.user_exists(db, username):
-            accounts.create_user(db, username, [group], _now(), actor="sosflow-cli")
-        lines.append(f"{username} {group} {accounts.issue_token(db, username, _now(), actor='sosflow-cli')}")
-    DEMO_TOKENS.parent.mkdir(parents=True, exist_ok=True)
-    DEMO_TOKENS.write_text("\n".join(lines) + "\n")
-    click.echo(f"{len(lines)} demo users; tokens in {DEMO_TOKENS}")
 
 
 @cli.group()
@@ -130,26 +86,58 @@ def fire_timers_command() -> None:
 @cli.command("run")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
+@click.option("--workers", default=1, type=int,
+              help="gunicorn processes; with more than 1, set SOSFLOW_RATELIMIT_STORAGE_URL so they share counts")
+@click.option("--threads", default=8, type=int, help="threads per gunicorn process")
 @click.option("--worker/--no-worker", default=True, help="also start a Celery worker with beat")
-def run_command(host: str, port: int, worker: bool) -> None:
-    """Migrate, deploy bpmn/, create demo users, start the worker and serve the API."""
-    from api.app import create_app
-
+def run_command(host: str, port: int, workers: int, threads: int, worker: bool) -> None:
+    """Migrate, deploy bpmn/, create demo users, start the worker and beat, and serve through gunicorn."""
     ctx = click.get_current_context()
     ctx.invoke(migrate_command)
     ctx.invoke(deploy_command)
     ctx.invoke(demo_users_command)
-    process = _start_worker() if worker else None
+    env = {**os.environ, "SOSFLOW_SECRET_KEY": _secret_key()}
+    # SIGTERM (a service manager stopping us) unwinds like Ctrl-C, so the children are stopped too.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    children = [_start_worker(env)] if worker else []
+    click.echo(f"serving on http://{host}:{port} (sign in at /sign-in, API docs at /api/docs)")
     try:
-        click.echo(f"serving on http://{host}:{port} (API docs at /api/docs)")
-        create_app().run(host=host, port=port, threaded=True)
+        children.append(subprocess.Popen(_gunicorn_command(host, port, workers, threads), env=env))
+        children[-1].wait()
+    except KeyboardInterrupt:
+        pass
     finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=10)
+        for child in reversed(children):
+            child.terminate()
+            child.wait(timeout=10)
 
 
-def _start_worker() -> subprocess.Popen[bytes]:
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _gunicorn_command(host: str, port: int, workers: int, threads: int) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--threads", str(threads), "--access-logfile", "-", "api.wsgi:app"]
+
+
+def _secret_key() -> str:
+    """`SOSFLOW_SECRET_KEY`, else one kept in instance/secret-key, so every process and restart shares it."""
+    if os.environ.get("SOSFLOW_SECRET_KEY"):
+        return os.environ["SOSFLOW_SECRET_KEY"]
+    SECRET_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    if not SECRET_KEY_FILE.exists():
+        SECRET_KEY_FILE.touch(mode=0o600)
+        SECRET_KEY_FILE.write_text(secrets.token_hex(32))
+    return SECRET_KEY_FILE.read_text().strip()
+
+
+def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "celery", "-A", "workers.app:celery", "worker", "--beat",
                "--pool=solo", "--loglevel=INFO", "--schedule=instance/celerybeat-schedule"]
-    return subprocess.Popen(command)
+    return subprocess.Popen(command, env=env)
+
+
+cli.add_command(users)
+cli.add_command(tokens)
+cli.add_command(demo_users_command)

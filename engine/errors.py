@@ -96,6 +96,7 @@ class DiagramProblem:
     tag: str | None = None
     line: int | None = None
     file_name: str | None = None
+    counterexample: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +105,7 @@ class DiagramProblem:
             "line": self.line,
             "file": self.file_name,
             "message": self.message,
+            "counterexample": self.counterexample,
         }
 
 

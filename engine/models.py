@@ -220,6 +220,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    # "issuer|sub" of the identity provider account this user signs in with (OIDC), once linked.
+    oidc_subject: Mapped[str | None] = mapped_column(String(300), unique=True)
 
 
 class Group(Base):
@@ -246,7 +248,22 @@ class ApiToken(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="api")
     created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A signed-in browser session: the cookie holds a random id, this table only its SHA-256."""
+
+    __tablename__ = "web_session"
+
+    id_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), index=True)
+    method: Mapped[str] = mapped_column(String(20))  # "password" or "oidc"
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 
 

@@ -51,6 +51,11 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
     return _INPLACE[op](x, y)
 
 
+def builtin_names() -> frozenset[str]:
+    """Every builtin an expression may use (the deploy verification does not count them as data)."""
+    return frozenset(safe_builtins) | frozenset(_EXTRA_BUILTINS)
+
+
 def _guards() -> dict[str, Any]:
     return {
         "__builtins__": {**safe_builtins, **_EXTRA_BUILTINS},

@@ -37,6 +37,7 @@ __all__ = [
     "FieldError",
     "UnknownForm",
     "form_exists",
+    "field_schema",
     "form_fields",
     "form_keys",
     "load_form",
@@ -93,6 +94,12 @@ def validate_form(key: str, data: object) -> list[FieldError]:
     validator = _validator(_checked(key))
     found = {each for error in validator.iter_errors(data) for each in _field_errors(key, error)}
     return sorted(found, key=lambda each: (each.pointer, each.validator, each.message))
+
+
+def field_schema(key: str, name: str, *inside: str | int) -> dict[str, Any]:
+    """The schema of a field (`inside` goes deeper: an int for a list's items), `$ref`s followed;
+    empty when the form has no such field."""
+    return copy.deepcopy(_field_schema(_checked(key), [name, *inside]))
 
 
 def missing_message(key: str, name: str) -> str:
@@ -164,6 +171,10 @@ def _field_errors(key: str, error: ValidationError) -> Iterator[FieldError]:
     elif keyword == "additionalProperties":
         for name in _extras(error.schema, error.instance):
             yield FieldError(_pointer([*path, name]), messages.unknown_field(name), keyword)
+    elif keyword == "not" and _forbidden(error.validator_value, error.instance):
+        for name in _forbidden(error.validator_value, error.instance):
+            field = _field_schema(key, [*path, name])
+            yield FieldError(_pointer([*path, name]), messages.not_applicable(_label([*path, name], field)), keyword)
     elif keyword == "anyOf" and _alternatives(error.validator_value):
         yield _either_error(key, path, _alternatives(error.validator_value))
     else:
@@ -174,6 +185,13 @@ def _field_errors(key: str, error: ValidationError) -> Iterator[FieldError]:
 
 def _missing(required: Iterable[str], instance: Mapping[str, Any]) -> list[str]:
     return [name for name in required if name not in instance]
+
+
+def _forbidden(rule: Any, instance: Any) -> list[str]:
+    """For `not: {required: [...]}`, the fields present that the rule forbids."""
+    if not (isinstance(rule, Mapping) and list(rule) == ["required"] and isinstance(instance, Mapping)):
+        return []
+    return [name for name in rule["required"] if name in instance]
 
 
 def _extras(schema: Mapping[str, Any], instance: Mapping[str, Any]) -> list[str]:

@@ -58,6 +58,15 @@ def unknown_field(name: str) -> str:
     return f"Remove '{name}': this form has no such question"
 
 
+def not_applicable(label: str) -> str:
+    """An answer the form's rules forbid given the other answers (`not: {required: [...]}`)."""
+    return f"Leave {_article_free(label)} out: it does not apply to these answers"
+
+
+def _article_free(label: str) -> str:
+    return f"the {label}" if not label[:1].isupper() else label
+
+
 def describe(keyword: str, label: str, field: Schema, value: Any) -> str:
     """The message for any other failed JSON Schema keyword; `value` is that keyword's value."""
     wording = _BY_KEYWORD.get(keyword)

@@ -53,7 +53,7 @@ class ApiClient:
 
 @pytest.fixture
 def app(db: Database, clock: Clock) -> Flask:
-    return create_app(db, clock=clock)
+    return create_app(db, clock=clock, SECRET_KEY="test-secret-key")
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from sqlalchemy import delete, text, update
 
-from engine import runtime
+from engine import accounts, runtime
 from engine.audit import GENESIS_HASH
 from engine.calendar import LONDON
 from engine.db import Database
@@ -31,6 +32,7 @@ from engine.models import (
     ScaleRecord,
     Timer,
     User,
+    WebSession,
 )
 from tests.path_coverage import PATH_MODULES, record_instances
 
@@ -66,6 +68,12 @@ def _reset_postgres_schema(db: Database) -> None:
         connection.execute(text(f"CREATE SCHEMA test_{worker}"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> None:
+    """Argon2 at production cost takes ~0.1-0.5 s a hash; tests use argon2's own cheapest profile."""
+    accounts.use_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
+
+
 @pytest.fixture(scope="session")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     url = _database_url(tmp_path_factory)
@@ -82,7 +90,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 _TABLES_TO_EMPTY = [
     AuditEvent, ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
-    ProcessDefinition, ApiToken, Membership, User,
+    ProcessDefinition, ApiToken, WebSession, Membership, User,
 ]
 
 

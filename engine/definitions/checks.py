@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as BpmnUserTask
 
 import forms
-from engine.definitions.spiff import choose_process, load_specs, parse_with_spiff, sentence
+from engine.definitions.spiff import choose_process, load_specs, parse_with_spiff, properties_of, sentence
 from engine.definitions.xml_safety import NS, safe_parse
 from engine.errors import DiagramInvalid, DiagramProblem
 from engine.scripting import UnsafeScript, compile_expression, compile_script
@@ -47,6 +47,12 @@ def check_diagram(
         problems += _task_problems(process_spec, groups, file_name)
     if problems:
         raise DiagramInvalid(problems)
+    # Imported here: the dry run needs engine.state, which imports this package's timers.
+    from engine.definitions.verify import verify_process
+
+    problems = verify_process(root, spec, subprocess_specs, process_key, file_name, hashlib.sha256(data).hexdigest())
+    if problems:
+        raise DiagramInvalid(problems)
     start = _start_event(spec)
     return CheckedDiagram(
         key=process_key,
@@ -57,11 +63,6 @@ def check_diagram(
         start_lane=start.lane if start else None,
         report={"user_tasks": sum(len(_user_tasks(s)) for s in all_specs), "processes": len(all_specs)},
     )
-
-
-def properties_of(task_spec: Any) -> dict[str, str]:
-    """The `spiffworkflow:property` values on an element (empty when there are none)."""
-    return dict(getattr(task_spec, "extensions", {}).get("properties", {}) or {})
 
 
 def _user_tasks(process_spec: Any) -> list[Any]:

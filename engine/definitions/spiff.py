@@ -27,6 +27,11 @@ def sentence(text: str) -> str:
     return text
 
 
+def properties_of(task_spec: Any) -> dict[str, str]:
+    """The `spiffworkflow:property` values on an element (empty when there are none)."""
+    return dict(getattr(task_spec, "extensions", {}).get("properties", {}) or {})
+
+
 def _element_id_at(root: Any, line: int | None) -> str | None:
     if not line:
         return None

@@ -235,7 +235,7 @@ def test_an_event_naming_a_missing_message_is_refused_with_spiffworkflows_failur
 
 def test_every_problem_in_a_diagram_is_listed_with_its_element(groups: list[str]) -> None:
     diagram = edited('name="mash_partner_police"', 'name="police"')
-    diagram = edited("len(partner_checks) &gt; 0", "__import__('os')", diagram)
+    diagram = edited('len(answers["screen_contact"].get("partner_checks", [])) &gt; 0', "__import__('os')", diagram)
 
     problems = refusal(diagram, groups)
 

@@ -348,7 +348,8 @@ CONDITIONAL_CASES = [
     ("cp_conference_record", INITIAL, [(["type"], "pre_birth"), (["decision"], DELETE)], "/decision", "required"),
     ("cp_conference_record", INITIAL, [(["type"], "transfer_in"), (["decision"], DELETE)], "/decision", "required"),
     ("cp_conference_record", REVIEW, [(["review_decision"], DELETE)], "/review_decision", "required"),
-    ("cp_conference_record", INITIAL, [(["type"], "review")], "/review_decision", "required"),
+    ("cp_conference_record", INITIAL, [(["type"], "review"), (["decision"], DELETE)], "/review_decision", "required"),
+    ("cp_conference_record", REVIEW, [(["decision"], "nfa")], "/decision", "not"),
     ("cp_conference_record", REVIEW, [(["type"], "initial")], "/decision", "required"),
     # ... why a plan ends and what follows it.
     ("cp_conference_record", REVIEW, [(["end_plan_reason"], DELETE)], "/end_plan_reason", "required"),

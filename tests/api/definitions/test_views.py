@@ -220,3 +220,19 @@ def test_a_key_naming_no_executable_process_answers_422(api: ApiClient, db: Data
 
     assert body["details"][0]["message"] == "no executable process with id 'strategy_discussion'"
     assert row_counts(db) == before
+
+
+def test_a_diagram_schema_valid_data_could_crash_answers_422_with_a_counterexample(
+    api: ApiClient, db: Database
+) -> None:
+    before = row_counts(db)
+    unsafe = edited('len(answers["screen_contact"].get("partner_checks", [])) &gt; 0', "len(partner_checks) &gt; 0")
+
+    body = upload(api, unsafe, expected=422)
+
+    (problem, *_) = [d for d in body["details"] if d["element_id"] == "gw_partner_checks_needed"]
+    assert "reads 'partner_checks', which is not defined on every path" in problem["message"]
+    assert problem["tag"] == "exclusiveGateway"
+    assert problem["counterexample"]["task"] == "screen_contact"
+    assert "partner_checks" not in problem["counterexample"]["submission"]
+    assert row_counts(db) == before
