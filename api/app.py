@@ -20,6 +20,7 @@ from api.docs import api_docs
 from api.errors import register_error_handlers
 from api.form_schemas.views import blp as forms_blp
 from api.headers import init_serving
+from api.incidents.views import blp as incidents_blp
 from api.pages import page_engine_error, page_http_error
 from api.pages.auth import sign_in_blp, sign_out_blp
 from api.pages.home import home_blp
@@ -38,6 +39,7 @@ API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (forms_blp, authenticate),
     (audit_blp, authenticate),
     (tokens_blp, authenticate),
+    (incidents_blp, authenticate),
 ]
 
 PAGE_BLUEPRINTS: list[tuple[PageBlueprint, Callable[[], Any]]] = [

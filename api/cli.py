@@ -22,10 +22,12 @@ from engine.audit import verify_chain
 from engine.db import Database
 from engine.errors import EngineError
 from engine.migrate import upgrade
+from engine.queries.incidents import IncidentFilter, list_incidents
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 SECRET_KEY_FILE = Path("instance") / "secret-key"
 CLI_OWNER = Actor("sosflow-cli", frozenset({Role.PROCESS_OWNER}))
+CLI_ADMIN = Actor("sosflow-cli", frozenset({Role.ADMINISTRATOR}))
 
 
 def _now() -> datetime:
@@ -81,6 +83,40 @@ def audit_verify_command() -> None:
 def fire_timers_command() -> None:
     """Fire every timer due now, once (the worker does this every 30 seconds)."""
     click.echo(f"{runtime.fire_due_timers(_db(), _now())} instance(s) advanced")
+
+
+@cli.group()
+def incidents() -> None:
+    """Steps no user was waiting on that failed: list them, retry one once its cause is fixed."""
+
+
+@incidents.command("list")
+@click.option("--status", type=click.Choice(["open", "resolved"]), default="open", show_default=True)
+@click.option("--process", default=None, help="only incidents of this process")
+def list_incidents_command(status: str, process: str | None) -> None:
+    """List incidents, oldest first: id, case, process, kind, element, tries and the reason."""
+    db, cursor, shown = _db(), None, 0
+    while True:
+        with db.reading() as session:
+            page = list_incidents(session, CLI_ADMIN, IncidentFilter(status, process), 200, cursor)
+        for item in page.items:
+            click.echo(f"{item['id']}  {item['case_reference']}  {item['process']}  {item['kind']}  "
+                       f"{item['element_id'] or '-'}  tries={item['tries']}  {item['error']}: {item['message']}")
+        shown, cursor = shown + len(page.items), page.next_cursor
+        if cursor is None:
+            break
+    click.echo(f"{shown} {status} incident(s)")
+
+
+@incidents.command("retry")
+@click.argument("incident_id")
+def retry_incident_command(incident_id: str) -> None:
+    """Run the failed step of INCIDENT_ID again; exit 1 with the element and reason if it fails again."""
+    try:
+        incident = runtime.retry_incident(_db(), incident_id, CLI_ADMIN, _now())
+    except EngineError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"incident {incident.id} resolved after {incident.tries} tries")
 
 
 @cli.command("run")

@@ -146,7 +146,7 @@ def ensure_demo_users(db: Database, path: Path, now: datetime) -> list[DemoLine]
     revoked, so restarts never pile up valid tokens.
     """
     with db.reading() as session:
-        groups = sorted(lane_groups(session) | {Role.PROCESS_OWNER.value, Role.AUDITOR.value})
+        groups = sorted(lane_groups(session) | {role.value for role in Role})
     known = read_demo_file(path)
     lines = [_demo_user(db, f"demo_{group}", group, known.get(f"demo_{group}"), now) for group in groups]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -19,6 +19,7 @@ from engine.models import Case, CaseKind, HumanTask, ProcessDefinition
 class Role(StrEnum):
     """Groups that carry a role beyond working a lane."""
 
+    ADMINISTRATOR = "administrator"
     AUDITOR = "auditor"
     PROCESS_OWNER = "process_owner"
 
@@ -40,6 +41,15 @@ SYSTEM = Actor("system", frozenset())
 def require_role(actor: Actor, role: Role) -> None:
     if not actor.has(role):
         raise Forbidden(f"this needs the {role} role")
+
+
+INCIDENT_ROLES = (Role.PROCESS_OWNER, Role.ADMINISTRATOR)
+
+
+def require_incident_handler(actor: Actor) -> None:
+    """Incidents (failed background steps) are seen and retried by process owners and administrators."""
+    if not any(actor.has(role) for role in INCIDENT_ROLES):
+        raise Forbidden("this needs the process_owner or administrator role")
 
 
 LADO_SERVICE = frozenset({"lado", "lado_manager"})

@@ -65,6 +65,12 @@ class StepFailed(InvalidInput):
         self.instance_id = instance_id
 
 
+class RetryFailed(InvalidInput):
+    """Retrying an incident failed again; `details` name the element and the reason, and the incident stays open."""
+
+    code = "retry_failed"
+
+
 @dataclass(frozen=True)
 class FieldProblem:
     """One invalid field: a JSON pointer and a reason."""

@@ -75,6 +75,20 @@ class CaseKind(StrEnum):
     ALLEGATION = "allegation"
 
 
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class IncidentKind(StrEnum):
+    """What failed: firing a timer, starting a handed-off process, loading the stored workflow, the engine."""
+
+    TIMER = "timer"
+    HANDOFF = "handoff"
+    STORED_STATE = "stored_state"
+    ENGINE = "engine"
+
+
 class ProcessDefinition(Base):
     __tablename__ = "process_definition"
     __table_args__ = (UniqueConstraint("key", "version"),)
@@ -181,6 +195,37 @@ class Timer(Base):
     fires_at: Mapped[datetime]
     fired_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+
+
+class Incident(Base):
+    """A step no user was waiting on failed: the instance stays where it was until someone retries.
+
+    `retry` keeps what re-running the step needs (for a hand-off: the target process and the data
+    of the end task that handed off); it holds case data, so the API never shows it.
+    """
+
+    __tablename__ = "incident"
+    __table_args__ = (
+        Index("ix_incident_status_opened", "status", "opened_at", "id"),
+        Index("ix_incident_instance_status", "instance_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"))
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default=IncidentStatus.OPEN)
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    error_type: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]]
+    retry: Mapped[dict[str, Any]]
+    opened_at: Mapped[datetime]
+    tries: Mapped[int] = mapped_column(Integer, default=1)
+    last_tried_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class AuditEvent(Base):

@@ -99,6 +99,18 @@ def load_workflow(blob: bytes, spec: Any, subprocess_specs: dict[str, Any]) -> B
     return _REGISTRY.restore(orjson.loads(blob), spec=spec, subprocess_specs=subprocess_specs)
 
 
+def data_to_json(data: dict[str, Any]) -> dict[str, Any]:
+    """Task data as JSON-safe values (dates and the like typed the serializer's way), to keep outside a blob."""
+    converted: dict[str, Any] = _REGISTRY.convert(data)
+    return converted
+
+
+def data_from_json(stored: dict[str, Any]) -> dict[str, Any]:
+    """Task data kept by `data_to_json`, with its dates and the like restored."""
+    restored: dict[str, Any] = _REGISTRY.restore(stored)
+    return restored
+
+
 class CachedWorkflow(NamedTuple):
     """A live workflow and what the projections showed of it when it was stored (the next step's "before")."""
 

@@ -25,6 +25,7 @@ from engine.models import (
     Case,
     FamilyNetwork,
     HumanTask,
+    Incident,
     Membership,
     ProcessDefinition,
     ProcessInstance,
@@ -89,7 +90,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 _TABLES_TO_EMPTY = [
-    AuditEvent, ScaleRecord, FamilyNetwork, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
+    AuditEvent, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
     ProcessDefinition, ApiToken, WebSession, Membership, User,
 ]
 

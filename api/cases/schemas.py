@@ -2,6 +2,7 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from api.incidents.schemas import IncidentSchema
 from api.tasks.schemas import TaskSchema
 
 
@@ -67,6 +68,7 @@ class CaseSchema(Schema):
     case = fields.Nested(CaseFieldsSchema)
     instances = fields.List(fields.Nested(InstanceSchema))
     open_tasks = fields.List(fields.Nested(TaskSchema))
+    incidents = fields.List(fields.Nested(IncidentSchema), metadata={"description": "failed background steps"})
 
 
 class AuditEventSchema(Schema):

@@ -1,4 +1,4 @@
-"""Case reads: the case with its instances, open tasks and position; its audit history."""
+"""Case reads: the case with its instances, open tasks, position and incidents; its audit history."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine import access
 from engine.access import Actor
 from engine.models import AuditEvent, Case, HumanTask, ProcessDefinition, ProcessInstance, TaskStatus, Timer
+from engine.queries.incidents import incident_view, list_case_incidents
 
 
 def get_case_view(session: Session, actor: Actor, case_id: str) -> dict[str, Any]:
@@ -32,6 +33,7 @@ def get_case_view(session: Session, actor: Actor, case_id: str) -> dict[str, Any
         "case": case,
         "instances": [_instance_view(i, key, version, open_tasks, timers) for i, key, version in instances],
         "open_tasks": open_tasks,
+        "incidents": [incident_view(incident, case.reference) for incident in list_case_incidents(session, case.id)],
     }
 
 

@@ -1,7 +1,10 @@
-"""What every write shares: validating a form, starting an instance, advancing it, handing the case on."""
+"""What every write shares: validating a form, starting an instance, advancing it, handing the case on
+(a hand-off that cannot start becomes an incident on the instance that handed off)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -24,7 +27,8 @@ from engine.projection import (
 )
 from engine.rows import update_instance
 from engine.runtime.deploy import latest_definition
-from engine.state import STATE_FORMAT, dump_workflow
+from engine.runtime.failures import BackgroundFailure, handoff_failure, is_incident_cause, record_incident
+from engine.state import STATE_FORMAT, data_to_json, dump_workflow
 from engine.taskdata import Constraints, validate_submission
 from engine.unit_of_work import UnitOfWork
 
@@ -102,15 +106,50 @@ def _record_timer_fired(uow: UnitOfWork, instance: ProcessInstance, timer_task: 
 
 
 def _hand_off(uow: UnitOfWork, instance: ProcessInstance, end_task: Any, actor: Actor) -> None:
-    """Start the process an end event names, in the same case and the same transaction."""
+    """Start the process an end event names, in the same case and the same transaction.
+
+    If it cannot start, the step that reached the end event still stands: the start is undone to
+    its savepoint and the parent instance gets an incident on the end event, to retry once fixed.
+    """
     key = properties_of(end_task.task_spec)["starts_process"]
+    element_id = end_task.task_spec.bpmn_id
     target = latest_definition(uow.session, key)
-    payload = {"process": key, "from_element": end_task.task_spec.bpmn_id, "deployed": target is not None}
+    payload = {"process": key, "from_element": element_id, "deployed": target is not None}
     uow.record("handoff_recorded", actor=actor.username, case_id=instance.case_id, instance_id=instance.id,
                payload=payload)
-    if target is None:
-        return
-    case = uow.session.get_one(Case, instance.case_id)
-    handoff = {"instance_id": instance.id, "element_id": end_task.task_spec.bpmn_id, "outcome": instance.outcome}
+    handoff = {"instance_id": instance.id, "element_id": element_id, "outcome": instance.outcome}
     data = {**end_task.data, "handoff_from": handoff, "handoff_at": uow.now.isoformat()}
-    start_instance(uow, case, target, data, actor, parent=instance)
+    try:
+        hand_off_to(uow, instance, target, key, element_id, data, actor)
+    except BackgroundFailure as failure:
+        record_incident(uow, instance, failure, retry={"process": key, "data": data_to_json(data)})
+
+
+def hand_off_to(
+    uow: UnitOfWork, parent: ProcessInstance, target: ProcessDefinition | None, key: str, element_id: str,
+    data: dict[str, Any], actor: Actor,
+) -> ProcessInstance:
+    """Start `target` in the parent's case inside a savepoint; BackgroundFailure, with nothing of it kept, if not."""
+    if target is None:
+        raise handoff_failure(None, key, element_id)
+    case = uow.session.get_one(Case, parent.case_id)
+    try:
+        with _undone_on_failure(uow), uow.session.begin_nested():
+            return start_instance(uow, case, target, data, actor, parent=parent)
+    except Exception as exc:
+        if not is_incident_cause(exc):
+            raise
+        raise handoff_failure(exc, key, element_id) from exc
+
+
+@contextmanager
+def _undone_on_failure(uow: UnitOfWork) -> Iterator[None]:
+    """Forget the audit events, hooks and live workflows a failed savepoint's work gave the unit of work."""
+    events, hooks, live = len(uow.events), len(uow.hooks), dict(uow._live)
+    try:
+        yield
+    except BaseException:
+        del uow.events[events:], uow.hooks[hooks:]
+        uow._live.clear()
+        uow._live.update(live)
+        raise
