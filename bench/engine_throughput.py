@@ -12,8 +12,9 @@ engine stamps) and the same RestrictedPython script engine (`engine.scripting.sc
     with `--database-url postgresql://…`, a fresh schema in that PostgreSQL database too), migrated
     with `engine.migrate.upgrade`, the diagram deployed with `runtime.deploy_definition`, users made
     with `engine.accounts`; every completion validates its form and commits;
-(b) bare: `task.data.update(...); task.run(); workflow.do_engine_steps()` on workflows held in
-    memory, no database and no form validation;
+(b) bare: the submission written into the task's data the way the engine writes it
+    (`engine.taskdata.apply_submission`: the task owns its answers), `task.run()`,
+    `workflow.do_engine_steps()`, on workflows held in memory: no database and no form validation;
 (c) their ratio. The aim of issue 7 is (a) >= 0.2 x (b) on both databases.
 
 Only the completions are timed (each call on its own, summed); opening the cases and finding the

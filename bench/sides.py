@@ -24,10 +24,11 @@ from engine import accounts, runtime
 from engine.access import Actor
 from engine.calendar import default_calendar
 from engine.db import Database
-from engine.definitions import SosBpmnParser
+from engine.definitions import SosBpmnParser, properties_of
 from engine.migrate import upgrade
 from engine.models import HumanTask, TaskStatus
 from engine.scripting import script_engine
+from engine.taskdata import apply_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 BPMN_FILE = ROOT / "bpmn" / "mash_screening.bpmn"
@@ -214,9 +215,10 @@ class BareSpiff:
                 now = clock.tick()
                 # what complete_task stamps on a submission, so both sides carry the same data
                 data = {**step.data, "author": step.user, "completed_at": now.isoformat(), "case_id": case_id}
+                form_key = properties_of(task.task_spec)["form"]
                 with timing.completion():
                     workflow.script_engine = script_engine(now)
-                    task.data.update(data)
+                    apply_submission(task.data, form_key, step.element_id, data, now.isoformat())
                     task.run()
                     workflow.do_engine_steps()
             assert workflow.is_completed(), "the bare workflow did not reach its end"
