@@ -4,9 +4,10 @@
                                                 [--profile] [--show-sql] [--no-sqlite]
 
 Both sides drive N cases through bpmn/mash_screening.bpmn along the same five user tasks
-(screen_contact -> partner_check_police + partner_check_health -> screening_decision ->
-feedback_to_referrer), with the same data (each form's first `examples` entry, less the fields the
-engine stamps) and the same RestrictedPython script engine (`engine.scripting.script_engine(now)`):
+(screen_contact -> partner_check_police + partner_check_health -> screening_decision (no further
+action, so no hand-off) -> feedback_to_referrer), with the same data (each form's first `examples`
+entry, less the fields the engine stamps) and the same RestrictedPython script engine
+(`engine.scripting.script_engine(now)`):
 
 (a) persisting: `engine.runtime.complete_task` on a fresh database (a temporary SQLite file, and,
     with `--database-url postgresql://…`, a fresh schema in that PostgreSQL database too), migrated

@@ -70,7 +70,9 @@ STEPS = (
     Step("screen_contact", "sam", form_data("mash_screening")),
     Step("partner_check_police", "pc_police", form_data("partner_check", agency="police")),
     Step("partner_check_health", "hv_health", form_data("partner_check", agency="health")),
-    Step("screening_decision", "maya", form_data("mash_decision")),
+    # no further action: the case ends here on both sides (a hand-off would start a second process, on the
+    # persisting side only, or open an incident where its target is not deployed)
+    Step("screening_decision", "maya", form_data("mash_decision", decision="nfa")),
     Step("feedback_to_referrer", "bea", form_data("referrer_feedback")),
 )
 SUBJECT = {"name": "Child A", "dob": "2018-03-04", "sex": "female"}
