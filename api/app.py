@@ -1,17 +1,21 @@
-"""The Flask application factory: every blueprint and its access rule are registered here."""
+"""The Flask application factory: every blueprint is registered here with its authentication, and every
+endpoint is authorised by the permission it declares in api/permissions.py."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint as PageBlueprint
 from flask import Flask, jsonify
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from api import entry
+from api.alerts.views import blp as alerts_blp
 from api.audit_trail.views import blp as audit_blp
 from api.auth import PreSignInCookies, authenticate, csrf_token, protect_sign_in, require_session
 from api.cases.views import blp as cases_blp
@@ -21,23 +25,30 @@ from api.errors import register_error_handlers
 from api.form_schemas.views import blp as forms_blp
 from api.headers import init_serving
 from api.incidents.views import blp as incidents_blp
+from api.openapi import create_api
 from api.pages import page_engine_error, page_http_error
 from api.pages.auth import sign_in_blp, sign_out_blp
 from api.pages.home import home_blp
 from api.pages.oidc import init_oidc
+from api.permissions import authorise, require_declared_rule
 from api.rate_limits import init_rate_limits
+from api.referrals.views import blp as referrals_blp
 from api.settings import secret_key, security_settings
 from api.tasks.views import blp as tasks_blp
 from api.tokens.views import blp as tokens_blp
 from engine.db import Database
 from engine.errors import EngineError
 
+# Each blueprint's authentication; then `authorise` checks the permission each endpoint declares in
+# api/permissions.py (an endpoint declaring none is refused by `require_declared_rule`).
 API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (cases_blp, authenticate),
+    (referrals_blp, authenticate),
     (tasks_blp, authenticate),
     (definitions_blp, authenticate),
     (forms_blp, authenticate),
     (audit_blp, authenticate),
+    (alerts_blp, authenticate),
     (tokens_blp, authenticate),
     (incidents_blp, authenticate),
 ]
@@ -75,17 +86,20 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
     app.config.update(security_settings())
     app.config["SOSFLOW_CLOCK"] = clock or _utc_now
     app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
+    app.config["SOSFLOW_BREAK_GLASS_HOURS"] = float(os.environ.get("SOSFLOW_BREAK_GLASS_HOURS", "8"))
     app.config.update(SESSION_COOKIE_NAME="sosflow_state", SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax")
     app.config.update(config)
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or secret_key()
     app.extensions["sosflow_db"] = db or Database.from_url()
     app.session_interface = PreSignInCookies()
-    api = Api(app)
+    entry.install(app)
+    api = create_api(app)
     register_error_handlers(app)  # after Api(), which registers its own HTTPException handler
+    app.before_request(require_declared_rule)
     for blueprint, rule in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
-        app.before_request_funcs.setdefault(blueprint.name, []).append(rule)
+        app.before_request_funcs.setdefault(blueprint.name, []).extend([rule, entry.reject_unholdable_text, authorise])
     _register_pages(app)
     app.add_url_rule("/healthz", "healthz", _healthz)
     # Swagger UI from our own static files (`make assets`), started by a script file: no CDN, no inline script.
@@ -97,7 +111,7 @@ def create_app(db: Database | None = None, clock: Callable[[], datetime] | None 
 def _register_pages(app: Flask) -> None:
     for blueprint, rule in PAGE_BLUEPRINTS:
         app.register_blueprint(blueprint)
-        app.before_request_funcs.setdefault(blueprint.name, []).append(rule)
+        app.before_request_funcs.setdefault(blueprint.name, []).extend([rule, authorise])
         blueprint_handlers = app.error_handler_spec[blueprint.name][None]  # what blueprint.errorhandler fills
         blueprint_handlers[HTTPException] = page_http_error
         blueprint_handlers[EngineError] = page_engine_error

@@ -1,7 +1,8 @@
 """Authentication in one place: bearer tokens for the API, server-side sessions and CSRF for the pages.
 
 `api/app.py` attaches one of these to every blueprint: `authenticate` (API), `require_session` (pages of a
-signed-in user) or `protect_sign_in` (the sign-in pages themselves, before any session exists).
+signed-in user) or `protect_sign_in` (the sign-in pages themselves, before any session exists); then
+`api.permissions.authorise` checks the permission the endpoint declares.
 """
 
 from __future__ import annotations

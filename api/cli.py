@@ -16,9 +16,10 @@ from pathlib import Path
 import click
 
 from api.cli_accounts import demo_users_command, tokens, users
+from engine import retention as retention_rules
 from engine import runtime
 from engine.access import Actor, Role
-from engine.audit import verify_chain
+from engine.audit_watch import watch_audit_chain
 from engine.db import Database
 from engine.errors import EngineError
 from engine.migrate import upgrade
@@ -70,13 +71,42 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify_command() -> None:
-    """Check the audit hash chain; exit 1 naming the first broken sequence number."""
-    with _db().reading() as session:
-        report = verify_chain(session)
+@click.option("--full", is_flag=True, help="walk the whole chain, not only the events after the newest checkpoint")
+def audit_verify_command(full: bool) -> None:
+    """Check the audit hash chain and sign checkpoints; exit 1 (and raise an alert) naming the first break."""
+    report = watch_audit_chain(_db(), _now(), full=full)
     if not report.intact:
         raise click.ClickException(f"chain broken at seq {report.first_broken_seq}: {report.reason}")
-    click.echo(f"audit chain intact ({report.events_checked} events)")
+    click.echo(f"audit chain intact ({report.events_checked} events checked after seq {report.from_seq})")
+
+
+@cli.group()
+def retention() -> None:
+    """The retention schedule (SOSFLOW_RETENTION)."""
+
+
+@retention.command("run")
+@click.option("--apply", "apply_", is_flag=True, help="remove or anonymise what is listed (default: list only)")
+@click.option("--batch-size", default=50, type=click.IntRange(1, 1000), help="cases per transaction")
+def retention_run_command(apply_: bool, batch_size: int) -> None:
+    """List the cases past their retention date; with --apply, remove or anonymise them, every step audited."""
+    db, now = _db(), _now()
+    with db.reading() as session:
+        due = retention_rules.list_past_retention(session, now)
+    for each in due:
+        click.echo(f"{each.reference}\t{each.kind}\tkept until {each.kept_until.isoformat()}\t{each.action}")
+    click.echo(f"{len(due)} case(s) past retention")
+    if not apply_ or not due:
+        return
+    batches = [due[i:i + batch_size] for i in range(0, len(due), batch_size)]
+    with click.progressbar(batches, label="applying retention", item_show_func=_batch_label) as bar:
+        for batch in bar:
+            retention_rules.apply_retention(db, _now(), batch, actor="sosflow-cli")
+    click.echo(f"{len(due)} case(s) removed or anonymised")
+
+
+def _batch_label(batch: list[retention_rules.RetentionDue] | None) -> str | None:
+    return batch[-1].reference if batch else None
 
 
 @cli.command("fire-timers")

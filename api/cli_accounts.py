@@ -140,7 +140,7 @@ def read_demo_file(path: Path) -> dict[str, DemoLine]:
 
 
 def ensure_demo_users(db: Database, path: Path, now: datetime) -> list[DemoLine]:
-    """A demo user per lane group plus process owner and auditor, reusing the tokens and passwords in `path`.
+    """A demo user per lane group and role, reusing the tokens and passwords in `path`.
 
     A token still valid is kept; otherwise a new one is issued and every other token of that user is
     revoked, so restarts never pile up valid tokens.

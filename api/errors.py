@@ -8,6 +8,7 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from api.entry import RequestRejected
 from engine.errors import (
     DiagramInvalid,
     EngineError,
@@ -72,6 +73,11 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     return envelope(status, code, error.description or error.name or "error")
 
 
+def handle_rejected_request(error: RequestRejected) -> ResponseReturnValue:
+    return envelope(error.status, error.code, error.message, error.details)
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(EngineError, handle_engine_error)
+    app.register_error_handler(RequestRejected, handle_rejected_request)
     app.register_error_handler(HTTPException, handle_http_error)

@@ -42,7 +42,7 @@ def verify_database(db: Database) -> Verification:
     """The chain's report and a rebuild-and-compare of every instance's projections."""
     found = Verification()
     with db.reading() as session:
-        chain = verify_chain(session)
+        chain = verify_chain(session, full=True)
         found.events = chain.events_checked
         if not chain.intact:
             found.problems.append(f"audit chain broken at seq {chain.first_broken_seq}: {chain.reason}")

@@ -1,41 +1,149 @@
-"""Who may see and do what: roles are groups, lanes are groups, cases are visible by involvement.
+"""Who may see and do what: roles are groups, lanes are groups, cases are visible by a person's part in them.
 
+Three layers, each decided here and nowhere else:
+- permissions: what a role may do at all (`Permission`, `ROLES_FOR`); every endpoint, page and worker
+  names the one permission it needs, and `require` answers 403 when the actor lacks it;
+- lanes: a task is seen and worked only by its lane's group, a personal task only by its named performer;
+- records: a case record is seen by the people and groups who work it (not by referrers or partner
+  agencies, who have their own narrower views); allegation and restricted cases only by the LADO
+  service or the named team, the people who worked them, and auditors; a manager may break the glass.
 Not allowed to see → NotFound (404, no leak that the thing exists); allowed to see but not to act
 → Forbidden (403).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, NotFound
-from engine.models import Case, CaseKind, HumanTask, ProcessDefinition
+from engine.models import BreakGlass, Case, CaseKind, CaseRestriction, HumanTask, ProcessDefinition
 
 
 class Role(StrEnum):
-    """Groups that carry a role beyond working a lane."""
+    """Every role is a group of the same name (lanes in the diagrams use these names too)."""
 
-    ADMINISTRATOR = "administrator"
-    AUDITOR = "auditor"
+    REFERRER = "referrer"
+    MASH_BUSINESS_SUPPORT = "mash_business_support"
+    MASH_SCREENER = "mash_screener"
+    MASH_PARTNER_POLICE = "mash_partner_police"
+    MASH_PARTNER_HEALTH = "mash_partner_health"
+    MASH_PARTNER_EDUCATION = "mash_partner_education"
+    MASH_PARTNER_OTHER = "mash_partner_other"
+    MASH_MANAGER = "mash_manager"
+    SOCIAL_WORKER = "social_worker"
+    TEAM_MANAGER = "team_manager"
+    CP_CHAIR = "cp_chair"
+    CP_UNIT = "cp_unit"
+    LADO = "lado"
+    LADO_MANAGER = "lado_manager"
+    SERVICE_MANAGER = "service_manager"
+    HEAD_OF_SERVICE = "head_of_service"
     PROCESS_OWNER = "process_owner"
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+ROLE_TITLES: dict[Role, str] = {
+    Role.REFERRER: "Referrer (partner agency professional)",
+    Role.MASH_BUSINESS_SUPPORT: "MASH business support",
+    Role.MASH_SCREENER: "MASH screener",
+    Role.MASH_PARTNER_POLICE: "MASH partner: police",
+    Role.MASH_PARTNER_HEALTH: "MASH partner: health",
+    Role.MASH_PARTNER_EDUCATION: "MASH partner: education",
+    Role.MASH_PARTNER_OTHER: "MASH partner: other agencies",
+    Role.MASH_MANAGER: "MASH team manager",
+    Role.SOCIAL_WORKER: "Social worker",
+    Role.TEAM_MANAGER: "Team manager",
+    Role.CP_CHAIR: "Child protection conference chair (IRO)",
+    Role.CP_UNIT: "Child protection unit",
+    Role.LADO: "Local Authority Designated Officer",
+    Role.LADO_MANAGER: "LADO manager",
+    Role.SERVICE_MANAGER: "Service manager",
+    Role.HEAD_OF_SERVICE: "Head of service",
+    Role.PROCESS_OWNER: "Process owner",
+    Role.AUDITOR: "Auditor (read-only)",
+    Role.ADMINISTRATOR: "Administrator",
+}
+
+PARTNER_AGENCIES = frozenset({Role.MASH_PARTNER_POLICE, Role.MASH_PARTNER_HEALTH, Role.MASH_PARTNER_EDUCATION,
+                              Role.MASH_PARTNER_OTHER})
+MANAGERS = frozenset({Role.MASH_MANAGER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE,
+                      Role.LADO_MANAGER})
+LADO_SERVICE = frozenset({Role.LADO, Role.LADO_MANAGER})
+# Work in these lanes is done for the case, not on its record: it never opens the case record.
+OUTSIDE_LANES = frozenset({Role.REFERRER, *PARTNER_AGENCIES})
+
+
+class Permission(StrEnum):
+    """What an endpoint, page or worker does; `ROLES_FOR` says which roles may do it at all."""
+
+    PUBLIC = "public"                    # no sign-in: health, the OpenAPI document, static files
+    OPEN_CASE = "open_case"              # the process's start lane decides further
+    READ_CASE = "read_case"              # the record rules decide further (404)
+    READ_REFERRALS = "read_referrals"    # only the referrals the actor made
+    WORK_TASKS = "work_tasks"            # the lane rules decide further (404)
+    READ_REFERENCE = "read_reference"    # definitions and form schemas
+    DEPLOY = "deploy"
+    RESTRICT_CASE = "restrict_case"
+    BREAK_GLASS = "break_glass"
+    REVIEW_ACCESS = "review_access"      # access logs, chronology exports, break-glass openings
+    VERIFY_AUDIT = "verify_audit"
+    OWN_ACCOUNT = "own_account"          # one's own tokens, home page and sign-out
+    HANDLE_INCIDENTS = "handle_incidents"  # list and retry failed background steps
+    READ_ALERTS = "read_alerts"          # what the engine raised (a broken audit chain)
+
+
+SIGNED_IN = None
+ROLES_FOR: dict[Permission, frozenset[str] | None] = {
+    Permission.PUBLIC: SIGNED_IN,
+    Permission.OPEN_CASE: SIGNED_IN,
+    Permission.READ_CASE: SIGNED_IN,
+    Permission.READ_REFERRALS: SIGNED_IN,
+    Permission.WORK_TASKS: SIGNED_IN,
+    Permission.READ_REFERENCE: SIGNED_IN,
+    Permission.DEPLOY: frozenset({Role.PROCESS_OWNER}),
+    Permission.RESTRICT_CASE: MANAGERS,
+    Permission.BREAK_GLASS: MANAGERS,
+    Permission.REVIEW_ACCESS: frozenset({Role.AUDITOR}),
+    Permission.VERIFY_AUDIT: frozenset({Role.AUDITOR}),
+    Permission.OWN_ACCOUNT: SIGNED_IN,
+    Permission.HANDLE_INCIDENTS: frozenset({Role.PROCESS_OWNER, Role.ADMINISTRATOR}),
+    Permission.READ_ALERTS: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
+}
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The authenticated user a call acts for."""
+    """The authenticated user a call acts for; `opened_cases` are the cases a break-glass opens to them now."""
 
     username: str
     groups: frozenset[str]
+    opened_cases: frozenset[str] = field(default=frozenset())
 
     def has(self, role: Role | str) -> bool:
         return str(role) in self.groups
 
+    def has_any(self, roles: frozenset[str]) -> bool:
+        return bool(self.groups & roles)
+
 
 SYSTEM = Actor("system", frozenset())
+
+
+def allowed(actor: Actor, permission: Permission) -> bool:
+    roles = ROLES_FOR[permission]
+    return roles is None or actor.has_any(roles)
+
+
+def require(actor: Actor, permission: Permission) -> None:
+    """403 unless one of the actor's roles carries the permission."""
+    if not allowed(actor, permission):
+        raise Forbidden(f"your roles do not allow this ({permission})")
 
 
 def require_role(actor: Actor, role: Role) -> None:
@@ -43,17 +151,24 @@ def require_role(actor: Actor, role: Role) -> None:
         raise Forbidden(f"this needs the {role} role")
 
 
-INCIDENT_ROLES = (Role.PROCESS_OWNER, Role.ADMINISTRATOR)
-
-
 def require_incident_handler(actor: Actor) -> None:
     """Incidents (failed background steps) are seen and retried by process owners and administrators."""
-    if not any(actor.has(role) for role in INCIDENT_ROLES):
+    handlers = ROLES_FOR[Permission.HANDLE_INCIDENTS] or frozenset()
+    if not actor.has_any(handlers):
         raise Forbidden("this needs the process_owner or administrator role")
 
 
-LADO_SERVICE = frozenset({"lado", "lado_manager"})
 
+def with_open_break_glass(session: Session, actor: Actor, now: datetime) -> Actor:
+    """The actor with the cases their unexpired break-glass openings give them (only managers have any)."""
+    if not actor.has_any(MANAGERS):
+        return actor
+    opened = session.scalars(select(BreakGlass.case_id).where(BreakGlass.username == actor.username,
+                                                              BreakGlass.expires_at > now))
+    return replace(actor, opened_cases=frozenset(opened))
+
+
+# Lanes ---------------------------------------------------------------------------------------------
 
 def require_task_visible(actor: Actor, task: HumanTask | None) -> HumanTask:
     """A task is visible to members of its candidate group (a personal one to its assignee only)."""
@@ -69,22 +184,63 @@ def require_can_start(actor: Actor, definition: ProcessDefinition) -> None:
         raise Forbidden(f"only the {definition.start_lane} group may start {definition.key}")
 
 
-def case_visible(session: Session, actor: Actor, case: Case) -> bool:
-    """Auditors see every case; others the cases they raised, worked, or whose shared tasks their groups hold.
+# Records -------------------------------------------------------------------------------------------
 
-    Allegations are also visible to the LADO service; a restricted case only to the people on it.
-    """
-    if actor.has(Role.AUDITOR) or case.created_by == actor.username:
+def is_sensitive(case: Case) -> bool:
+    """Allegations and restricted cases: a group's membership alone never opens them."""
+    return case.kind == CaseKind.ALLEGATION or case.restricted
+
+
+def case_visible(session: Session, actor: Actor, case: Case) -> bool:
+    """Whether the actor may read the case record (see the module docstring for the rules)."""
+    if actor.has(Role.AUDITOR) or case.id in actor.opened_cases:
         return True
-    if case.kind == CaseKind.ALLEGATION and actor.groups & LADO_SERVICE:
+    if is_sensitive(case):
+        return _named_on_sensitive_case(session, actor, case) or _worked_on(session, actor, case)
+    return _worked_on(session, actor, case) or _group_holds_a_task(session, actor, case)
+
+
+def _named_on_sensitive_case(session: Session, actor: Actor, case: Case) -> bool:
+    if case.kind == CaseKind.ALLEGATION and actor.has_any(LADO_SERVICE):
         return True
+    if not case.restricted:
+        return False
+    restriction = session.get(CaseRestriction, case.id)
+    if restriction is None:
+        return False
+    return restriction.restricted_by == actor.username or (restriction.team or "") in actor.groups
+
+
+def _record_lane_tasks(case: Case) -> list[ColumnElement[bool]]:
+    return [HumanTask.case_id == case.id, HumanTask.candidate_group.not_in(OUTSIDE_LANES)]
+
+
+def _worked_on(session: Session, actor: Actor, case: Case) -> bool:
+    """The actor holds or completed a task of the case in one of the case-record lanes."""
     in_person = (HumanTask.assignee == actor.username) | (HumanTask.completed_by == actor.username)
-    by_group = HumanTask.candidate_group.in_(actor.groups) & HumanTask.personal.is_(False)
-    involved = in_person if case.restricted else (in_person | by_group)
-    return bool(session.scalar(select(exists(select(HumanTask.id).where(HumanTask.case_id == case.id, involved)))))
+    return _any_task(session, *_record_lane_tasks(case), in_person)
+
+
+def _group_holds_a_task(session: Session, actor: Actor, case: Case) -> bool:
+    groups = sorted(actor.groups - OUTSIDE_LANES)
+    if not groups:
+        return False
+    return _any_task(session, *_record_lane_tasks(case), HumanTask.candidate_group.in_(groups),
+                     HumanTask.personal.is_(False))
+
+
+def _any_task(session: Session, *conditions: ColumnElement[bool]) -> bool:
+    return bool(session.scalar(select(exists(select(HumanTask.id).where(*conditions)))))
 
 
 def require_case_visible(session: Session, actor: Actor, case: Case | None) -> Case:
     if case is None or not case_visible(session, actor, case):
         raise NotFound("case not found")
+    return case
+
+
+def require_referral_visible(actor: Actor, case: Case | None) -> Case:
+    """A referral (its status and the feedback sent) is visible to the person who made it."""
+    if case is None or case.created_by != actor.username:
+        raise NotFound("referral not found")
     return case

@@ -23,10 +23,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -108,6 +109,7 @@ class ProcessDefinition(Base):
 
 class Case(Base):
     __tablename__ = "case"
+    __table_args__ = (Index("ix_case_created_by", "created_by", "created_at", "id"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(40), unique=True)
@@ -116,6 +118,35 @@ class Case(Base):
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
+
+
+class CaseRestriction(Base):
+    """Why a manager restricted a case, and the team (a group) it stays open to."""
+
+    __tablename__ = "case_restriction"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    team: Mapped[str | None] = mapped_column(ForeignKey("user_group.name"))
+    reason: Mapped[str] = mapped_column(Text)
+    restricted_by: Mapped[str] = mapped_column(String(100))
+    restricted_at: Mapped[datetime]
+
+
+class BreakGlass(Base):
+    """A manager's reasoned, time-limited opening of a case they could not otherwise see."""
+
+    __tablename__ = "break_glass"
+    __table_args__ = (
+        Index("ix_break_glass_user", "username", "expires_at"),
+        Index("ix_break_glass_opened", "opened_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class ReferenceCounter(Base):
@@ -228,8 +259,21 @@ class Incident(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(100))
 
 
+class AuditPayload(Base):
+    """An audit event's payload, kept apart so retention can remove it while the event and its digest stay."""
+
+    __tablename__ = "audit_payload"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]]
+
+
 class AuditEvent(Base):
-    """Append-only, hash-chained: hash = sha256(prev_hash + canonical JSON of the event)."""
+    """Append-only (a trigger refuses UPDATE and DELETE), hash-chained over a digest of the payload.
+
+    hash = sha256(prev_hash + canonical JSON of the event with `payload_sha256`); the payload itself
+    lives in `audit_payload` and is read here through `payload` (None once retention removed it).
+    """
 
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_case_seq", "case_id", "seq"),)
@@ -241,9 +285,12 @@ class AuditEvent(Base):
     case_id: Mapped[str | None] = mapped_column(String(36))
     instance_id: Mapped[str | None] = mapped_column(String(36))
     task_id: Mapped[str | None] = mapped_column(String(36))
-    payload: Mapped[dict[str, Any]]
+    payload_sha256: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any] | None] = column_property(
+        select(AuditPayload.payload).where(AuditPayload.seq == seq).correlate_except(AuditPayload).scalar_subquery()
+    )
 
 
 class AuditHead(Base):
@@ -254,6 +301,30 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """The chain verified intact up to `seq`, where it had `hash`; signed with HMAC-SHA256 (append-only)."""
+
+    __tablename__ = "audit_checkpoint"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class Alert(Base):
+    """Something auditors and administrators must look at (a broken audit chain, for one)."""
+
+    __tablename__ = "alert"
+    __table_args__ = (Index("ix_alert_raised", "raised_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]]
+    raised_at: Mapped[datetime]
 
 
 class User(Base):

@@ -2,7 +2,8 @@
 
 Diagrams are untrusted input. Expressions see the task data, a whitelist of builtins and the
 safeguarding helpers below (calendar arithmetic, RAG deadlines); they cannot import, reach
-dunder attributes or touch the file system. Compiled code is cached by source text.
+dunder attributes or touch the file system, and each evaluation has a time, step and size limit
+(engine/sandbox.py). Compiled code is cached by source text.
 """
 
 from __future__ import annotations
@@ -15,17 +16,15 @@ from types import CodeType
 from typing import Any
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safer_getattr,
-)
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from engine.calendar import LONDON, WorkingCalendar, default_calendar
+from engine.sandbox import BOUNDED_BUILTINS, GUARDS, REMOVED_BUILTINS, Budget, SandboxPolicy, ScriptLimitExceeded
+
+__all__ = ["ScriptLimitExceeded", "UnsafeScript", "compile_expression", "compile_script", "script_engine"]
 
 
 class UnsafeScript(ValueError):
@@ -48,20 +47,26 @@ _INPLACE = {
 def _inplacevar(op: str, x: Any, y: Any) -> Any:
     if op not in _INPLACE:
         raise UnsafeScript(f"operator {op} is not allowed in scripts")
+    if op in ("+=", "*="):
+        return GUARDS["_binop_"](op[0], x, y)  # sized like `+` and `*`: `s += s` doubles too
     return _INPLACE[op](x, y)
+
+
+def _builtins() -> dict[str, Any]:
+    allowed = {**safe_builtins, **_EXTRA_BUILTINS, **BOUNDED_BUILTINS}
+    return {name: value for name, value in allowed.items() if name not in REMOVED_BUILTINS}
 
 
 def builtin_names() -> frozenset[str]:
     """Every builtin an expression may use (the deploy verification does not count them as data)."""
-    return frozenset(safe_builtins) | frozenset(_EXTRA_BUILTINS)
+    return frozenset(_builtins())
 
 
 def _guards() -> dict[str, Any]:
     return {
-        "__builtins__": {**safe_builtins, **_EXTRA_BUILTINS},
-        "_getattr_": safer_getattr,
+        "__builtins__": _builtins(),
+        **GUARDS,
         "_getitem_": default_guarded_getitem,
-        "_getiter_": default_guarded_getiter,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
         "_unpack_sequence_": guarded_unpack_sequence,
         "_write_": full_write_guard,
@@ -72,7 +77,7 @@ def _guards() -> dict[str, Any]:
 @lru_cache(maxsize=2048)
 def compile_expression(source: str) -> CodeType:
     """Compile one expression in restricted mode; UnsafeScript names what was refused."""
-    result = compile_restricted_eval(source.strip(), "<expression>")
+    result = compile_restricted_eval(source.strip(), "<expression>", policy=SandboxPolicy)
     if result.errors or result.code is None:
         raise UnsafeScript("; ".join(result.errors) or "the expression does not compile")
     return result.code
@@ -81,7 +86,7 @@ def compile_expression(source: str) -> CodeType:
 @lru_cache(maxsize=512)
 def compile_script(source: str) -> CodeType:
     """Compile a script task's body in restricted mode."""
-    result = compile_restricted_exec(source, "<script>")
+    result = compile_restricted_exec(source, "<script>", policy=SandboxPolicy)
     if result.errors or result.code is None:
         raise UnsafeScript("; ".join(result.errors) or "the script does not compile")
     return result.code
@@ -143,16 +148,21 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     def __init__(self, helpers: Mapping[str, Callable[..., Any]]) -> None:
         super().__init__(dict(helpers))
         self._base = {**_guards(), **self.globals}
+        self._guards = _guards()
+
+    def _scope_guards(self) -> dict[str, Any]:
+        """Laid over the task data last: a field named like a guard must not replace it."""
+        return {**self._guards, **Budget().guards()}
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
-        scope = {**self._base, **(external_context or {}), **context}
+        scope = {**self._base, **(external_context or {}), **context, **self._scope_guards()}
         return eval(compile_expression(expression), scope)  # noqa: S307 - restricted bytecode
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         clash = set(self.globals).intersection(context)
         if clash:
             raise ValueError(f"task data overwrites helper function(s): {sorted(clash)}")
-        scope = {**self._base, **(external_context or {}), **context}
+        scope = {**self._base, **(external_context or {}), **context, **self._scope_guards()}
         exec(compile_script(script), scope)  # noqa: S102 - restricted bytecode
         for key, value in scope.items():
             if key not in self._base and not key.startswith("_") and not callable(value):

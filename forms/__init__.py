@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,7 +23,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from forms import messages
+from forms import messages, references
 from forms.formats import build_format_checker
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ __all__ = [
     "FORMAT_CHECKER",
     "FORMS_DIR",
     "SCHEMA_BASE_URI",
+    "SEMANTIC_CHECKS",
     "FieldError",
     "UnknownForm",
     "form_exists",
@@ -53,6 +54,11 @@ FORMAT_CHECKER = build_format_checker()
 
 _KEY = re.compile(r"[a-z0-9_]+")
 FieldPath = Sequence[str | int]
+SemanticCheck = Callable[[object, list[str | int]], Iterator[tuple[list[str | int], str]]]
+
+# What a schema cannot say about a form, by form key: run wherever that form is the submission or is
+# embedded in one by `$ref` (cp_conference_record's `family_network`). Each yields (path, message).
+SEMANTIC_CHECKS: dict[str, SemanticCheck] = {"family_network": references.family_network_problems}
 
 
 @dataclass(frozen=True)
@@ -90,9 +96,14 @@ def form_fields(key: str) -> tuple[str, ...]:
 
 
 def validate_form(key: str, data: object) -> list[FieldError]:
-    """Every error in `data` against form `key`, sorted by pointer; an empty list means it is valid."""
+    """Every error in `data` against form `key`, sorted by pointer; an empty list means it is valid.
+
+    Data the schema accepts then passes the form's `SEMANTIC_CHECKS` (ids that must name an entry).
+    """
     validator = _validator(_checked(key))
     found = {each for error in validator.iter_errors(data) for each in _field_errors(key, error)}
+    if not found:  # the cross-reference checks read a document of the schema's shape
+        found.update(_semantic_errors(key, data))
     return sorted(found, key=lambda each: (each.pointer, each.validator, each.message))
 
 
@@ -179,7 +190,7 @@ def _field_errors(key: str, error: ValidationError) -> Iterator[FieldError]:
         yield _either_error(key, path, _alternatives(error.validator_value))
     else:
         field = _field_schema(key, path)
-        message = messages.describe(keyword, _label(path, field), field, error.validator_value)
+        message = messages.describe(keyword, _label(path, field), field, error.validator_value, error.instance)
         yield FieldError(_pointer(path), message, keyword)
 
 
@@ -225,6 +236,50 @@ def _label(path: FieldPath, field: Mapping[str, Any]) -> str:
 def _pointer(path: FieldPath) -> str:
     """RFC 6901: "~" is written "~0" and "/" is written "~1" inside a token."""
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+# Checks beyond the schema ------------------------------------------------------------------------
+
+
+def _semantic_errors(key: str, data: object) -> Iterator[FieldError]:
+    for form, schema_path in _embedded_checks(key):
+        for value, path in _values_at(data, schema_path, []):
+            for found_path, message in SEMANTIC_CHECKS[form](value, path):
+                yield FieldError(_pointer(found_path), message, "reference")
+
+
+@cache
+def _embedded_checks(key: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Where in form `key` a form with semantic checks sits: (that form, property names, "*" for items)."""
+    return tuple(_checked_parts(key, _schema(key), ()))
+
+
+def _checked_parts(form: str, node: Any, at: tuple[str, ...]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    if form in SEMANTIC_CHECKS:
+        yield form, at
+        return
+    if not isinstance(node, dict):
+        return
+    for name, child in node.get("properties", {}).items():
+        yield from _checked_parts(_referenced_form(child), child, (*at, name))
+    if isinstance(node.get("items"), dict):
+        yield from _checked_parts(_referenced_form(node["items"]), node["items"], (*at, "*"))
+
+
+def _referenced_form(node: Any) -> str:
+    """The form a whole-file `$ref` ("family_network.json") names, else ""."""
+    ref = node.get("$ref", "") if isinstance(node, dict) else ""
+    return ref.removesuffix(".json") if isinstance(ref, str) and _KEY.fullmatch(ref.removesuffix(".json")) else ""
+
+
+def _values_at(data: Any, parts: tuple[str, ...], path: list[str | int]) -> Iterator[tuple[Any, list[str | int]]]:
+    if not parts:
+        yield data, path
+    elif parts[0] == "*" and isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from _values_at(item, parts[1:], [*path, index])
+    elif isinstance(data, dict) and parts[0] in data:
+        yield from _values_at(data[parts[0]], parts[1:], [*path, parts[0]])
 
 
 # Finding the schema that describes a field (for its title, type and enum) --------------------------

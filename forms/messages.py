@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from forms import formats
+
 Schema = Mapping[str, Any]
 
 _FORMATS = {
@@ -67,12 +69,24 @@ def _article_free(label: str) -> str:
     return f"the {label}" if not label[:1].isupper() else label
 
 
-def describe(keyword: str, label: str, field: Schema, value: Any) -> str:
-    """The message for any other failed JSON Schema keyword; `value` is that keyword's value."""
+def describe(keyword: str, label: str, field: Schema, value: Any, instance: Any = None) -> str:
+    """The message for any other failed JSON Schema keyword; `value` is that keyword's value, `instance` the answer."""
+    if keyword == "format":
+        return _format(label, value, instance)
     wording = _BY_KEYWORD.get(keyword)
     if wording is None:
         return f"Check the answer for {label}"
     return wording(label, field, value)
+
+
+def date_out_of_range(label: str) -> str:
+    """A real date the engine cannot count deadlines from (GOV.UK: "must be between")."""
+    return f"{_sentence(label)} must be between {formats.EARLIEST_YEAR} and {formats.LATEST_YEAR}"
+
+
+def leap_second(label: str) -> str:
+    """A date-time at second 60, which the engine cannot hold."""
+    return f"Enter the {label} with seconds from 00 to 59"
 
 
 def _is_boolean(field: Schema) -> bool:
@@ -103,7 +117,11 @@ def _type(label: str, field: Schema, value: Any) -> str:
     return f"{_sentence(label)} must be {_TYPES.get(expected, expected)}"
 
 
-def _format(label: str, field: Schema, value: Any) -> str:
+def _format(label: str, value: Any, instance: Any) -> str:
+    if value in ("date", "date-time") and formats.out_of_range(instance):
+        return date_out_of_range(label)
+    if value == "date-time" and formats.is_leap_second(instance):
+        return leap_second(label)
     return _FORMATS.get(value, f"Enter the {label} in the correct format")
 
 
@@ -130,7 +148,6 @@ def _count(value: Any) -> str:
 _BY_KEYWORD: dict[str, Callable[[str, Schema, Any], str]] = {
     "enum": _enum,
     "type": _type,
-    "format": _format,
     "minLength": _min_length,
     "minItems": _min_items,
     "maxLength": lambda label, field, value: f"{_sentence(label)} must be {value} characters or fewer",

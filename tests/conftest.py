@@ -19,10 +19,15 @@ from engine.calendar import LONDON
 from engine.db import Database
 from engine.migrate import upgrade
 from engine.models import (
+    Alert,
     ApiToken,
+    AuditCheckpoint,
     AuditEvent,
     AuditHead,
+    AuditPayload,
+    BreakGlass,
     Case,
+    CaseRestriction,
     FamilyNetwork,
     HumanTask,
     Incident,
@@ -35,7 +40,10 @@ from engine.models import (
     User,
     WebSession,
 )
+from tests.db_admin import audit_triggers_suspended
 from tests.path_coverage import PATH_MODULES, record_instances
+
+os.environ.setdefault("SOSFLOW_AUDIT_KEY", "test-audit-key")  # never a generated key file in the work tree
 
 # Friday 22 May 2026, 10:30 London: the domain's worked example (Monday 25 May is a bank holiday).
 FIXED_NOW = datetime(2026, 5, 22, 10, 30, tzinfo=LONDON)
@@ -90,8 +98,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 _TABLES_TO_EMPTY = [
-    AuditEvent, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask, ProcessInstance, Case, ReferenceCounter,
-    ProcessDefinition, ApiToken, WebSession, Membership, User,
+    AuditEvent, AuditPayload, AuditCheckpoint, Alert, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask,
+    ProcessInstance, BreakGlass, CaseRestriction, Case, ReferenceCounter, ProcessDefinition, ApiToken, WebSession,
+    Membership, User,
 ]
 
 
@@ -102,7 +111,7 @@ def db(database: Database, request: pytest.FixtureRequest) -> Iterator[Database]
     if _is_path_module(request.node):
         record_instances(database)
     runtime.WORKFLOWS.clear()
-    with database.engine.begin() as connection:
+    with audit_triggers_suspended(database) as connection:
         for model in _TABLES_TO_EMPTY:
             connection.execute(delete(model))
         connection.execute(update(AuditHead).values(seq=0, hash=GENESIS_HASH))

@@ -29,7 +29,7 @@ def broker_url() -> str:
 
 
 def make_celery(url: str | None = None) -> Celery:
-    app = Celery("sosflow", broker=url or broker_url(), include=["workers.timers"])
+    app = Celery("sosflow", broker=url or broker_url(), include=["workers.timers", "workers.audit"])
     app.conf.update(
         task_default_queue=QueueNames.TIMERS,
         task_ignore_result=True,

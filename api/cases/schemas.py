@@ -1,9 +1,12 @@
 """Marshmallow schemas of the case resource."""
 
+from datetime import date
+
 from marshmallow import RAISE, Schema, fields, validate
 
 from api.incidents.schemas import IncidentSchema
 from api.tasks.schemas import TaskSchema
+from forms.formats import EARLIEST_YEAR, LATEST_YEAR
 
 
 class SubjectSchema(Schema):
@@ -11,8 +14,10 @@ class SubjectSchema(Schema):
         unknown = RAISE
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    dob = fields.Date()
-    expected_dob = fields.Date()
+    dob = fields.Date(validate=validate.Range(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31), error=(
+        f"Date of birth must be between {EARLIEST_YEAR} and {LATEST_YEAR}")))
+    expected_dob = fields.Date(validate=validate.Range(date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31), error=(
+        f"Expected date of birth must be between {EARLIEST_YEAR} and {LATEST_YEAR}")))
     sex = fields.String(validate=validate.OneOf(["female", "male", "other", "unknown"]))
     nhs_number = fields.String(validate=validate.Regexp(r"^\d{10}$", error="Enter a 10-digit NHS number"))
     address = fields.String()
@@ -79,7 +84,8 @@ class AuditEventSchema(Schema):
     case_id = fields.String(allow_none=True)
     instance_id = fields.String(allow_none=True)
     task_id = fields.String(allow_none=True)
-    payload = fields.Dict()
+    payload = fields.Dict(allow_none=True, metadata={"description": "null once retention has removed it"})
+    payload_sha256 = fields.String(metadata={"description": "what the chain covers: the payload's SHA-256"})
     hash = fields.String()
 
 
@@ -117,3 +123,74 @@ class ScaleSeriesSchema(Schema):
 class ScalesSchema(Schema):
     case_id = fields.String()
     series = fields.List(fields.Nested(ScaleSeriesSchema))
+
+
+class RestrictionRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    team = fields.String(load_default=None, allow_none=True,
+                         metadata={"description": "the group that may still see the case, e.g. lado"})
+
+
+class RestrictionSchema(Schema):
+    case_id = fields.String()
+    restricted = fields.Boolean()
+    team = fields.String(allow_none=True)
+    reason = fields.String()
+    restricted_by = fields.String()
+    restricted_at = fields.AwareDateTime()
+
+
+class BreakGlassRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class BreakGlassSchema(Schema):
+    id = fields.String()
+    case_id = fields.String()
+    username = fields.String()
+    reason = fields.String()
+    opened_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime()
+
+
+class BreakGlassOpeningSchema(BreakGlassSchema):
+    reference = fields.String()
+    active = fields.Boolean(metadata={"description": "false once expired"})
+
+
+class BreakGlassPageSchema(Schema):
+    items = fields.List(fields.Nested(BreakGlassOpeningSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class AccessReadSchema(Schema):
+    seq = fields.Integer()
+    at = fields.AwareDateTime()
+    actor = fields.String()
+    action = fields.String()
+    what = fields.Function(lambda event: event.payload.get("what") or event.payload.get("name")
+                           or event.payload.get("reason"))
+    task_id = fields.String(allow_none=True)
+
+
+class AccessLogSchema(Schema):
+    case_id = fields.String()
+    reads = fields.List(fields.Nested(AccessReadSchema))
+
+
+class FamilyNetworkSchema(Schema):
+    people = fields.List(fields.Dict(), metadata={"description": "people (family_network form, `people`)"})
+    relationships = fields.List(fields.Dict(), metadata={"description": "from_id, to_id, type, quality"})
+    households = fields.List(fields.Dict(), metadata={"description": "id and address"})
+    ecomap_links = fields.List(fields.Dict(), metadata={"description": "person_id, service, strength"})
+
+
+GENOGRAM_SVG = {"type": "string", "description": "an SVG 1.1 document"}
+CHRONOLOGY_CSV = {"type": "string", "description": "one row per event: seq, when (London), who, what"}
+CHRONOLOGY_PDF = {"type": "string", "format": "binary", "description": "the chronology as a PDF document"}

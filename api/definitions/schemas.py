@@ -1,7 +1,7 @@
 """Marshmallow schemas of the definition resource."""
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 
 class DefinitionSchema(Schema):
@@ -21,8 +21,14 @@ class DeployedSchema(DefinitionSchema):
 
 
 class UploadSchema(Schema):
+    """One multipart/form-data body: the file and, optionally, which process in it to deploy."""
+
+    class Meta:
+        unknown = RAISE
+
     file = Upload(required=True, metadata={"description": "a BPMN 2.0 XML file"})
+    key = fields.String(validate=validate.Length(min=1, max=200),
+                        metadata={"description": "which executable process to deploy, if the file has several"})
 
 
-class DeployOptionsSchema(Schema):
-    key = fields.String(metadata={"description": "which executable process to deploy, if the file has several"})
+BPMN_XML = {"type": "string", "description": "the BPMN 2.0 XML exactly as deployed"}

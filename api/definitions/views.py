@@ -6,15 +6,15 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api import context
 from api.auth import current_actor
-from api.definitions.schemas import DefinitionSchema, DeployedSchema, DeployOptionsSchema, UploadSchema
+from api.definitions.schemas import BPMN_XML, DefinitionSchema, DeployedSchema, UploadSchema
+from api.openapi import ApiBlueprint
 from engine import runtime
 from engine.queries.definitions import get_definition_version, list_definitions
 
-blp = Blueprint("definitions", __name__, url_prefix="/api/v1/definitions", description="BPMN process definitions")
+blp = ApiBlueprint("definitions", __name__, url_prefix="/api/v1/definitions", description="BPMN process definitions")
 
 
 @blp.route("")
@@ -25,26 +25,25 @@ class Definitions(MethodView):
         with context.db().reading() as session:
             return list_definitions(session)
 
-    @blp.arguments(UploadSchema, location="files")
-    @blp.arguments(DeployOptionsSchema, location="form")
+    @blp.arguments(UploadSchema, location="multipart")
     @blp.response(201, DeployedSchema)
     @blp.alt_response(200, schema=DeployedSchema, description="Identical to the latest version; nothing deployed")
     @blp.alt_response(403, description="Only process owners deploy")
     @blp.alt_response(422, description="The diagram failed a check: element id and reason")
-    def post(self, files: dict[str, Any], options: dict[str, Any]) -> Any:
+    def post(self, body: dict[str, Any]) -> Any:
         """Deploy a BPMN file as the next version of its process"""
-        upload = files["file"]
+        upload = body["file"]
         definition, created = runtime.deploy_definition(
             context.db(), upload.read(), upload.filename or "upload.bpmn", current_actor(), context.now(),
-            key=options.get("key"),
+            key=body.get("key"),
         )
         body = {name: getattr(definition, name) for name in DefinitionSchema().fields}
         return {**body, "created": created}, 201 if created else 200
 
 
-@blp.route("/<string:key>/versions/<int:version>/bpmn")
+@blp.route("/<string:key>/versions/<int32:version>/bpmn")
 class DefinitionBpmn(MethodView):
-    @blp.response(200, content_type="application/xml")
+    @blp.response(200, BPMN_XML, content_type="application/xml")
     @blp.alt_response(404, description="No such version")
     def get(self, key: str, version: int) -> Any:
         """Download one version's BPMN XML"""

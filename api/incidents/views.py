@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api import context
 from api.auth import current_actor
 from api.incidents.schemas import IncidentPageSchema, IncidentQuerySchema, IncidentSchema
+from api.openapi import ApiBlueprint
 from engine import runtime
 from engine.queries.incidents import IncidentFilter, get_incident, list_incidents
 
-blp = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents",
+blp = ApiBlueprint("incidents", __name__, url_prefix="/api/v1/incidents",
                 description="Steps no user was waiting on that failed (timers, hand-offs, stored workflows)")
 
 

@@ -29,6 +29,7 @@ class TaskDetailSchema(Schema):
     case_reference = fields.String()
     form_schema = fields.Dict(metadata={"description": "the form's JSON Schema (2020-12)"})
     data = fields.Dict(metadata={"description": "current values that prefill the form"})
+    submitted = fields.Dict(allow_none=True, metadata={"description": "what was submitted, once completed"})
 
 
 class TaskQuerySchema(Schema):

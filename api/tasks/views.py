@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api import context
 from api.auth import current_actor
+from api.openapi import ApiBlueprint
 from api.tasks.schemas import (
     CompleteTaskSchema,
     TaskChangeSchema,
@@ -19,7 +19,7 @@ from api.tasks.schemas import (
 from engine import runtime
 from engine.queries.tasks import TaskFilter, get_task_detail, list_tasks_for_actor
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Task queues and task completion")
+blp = ApiBlueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Task queues and task completion")
 
 
 @blp.route("")
@@ -41,7 +41,8 @@ class TaskById(MethodView):
     @blp.response(200, TaskDetailSchema)
     @blp.alt_response(404, description="No such task in my groups")
     def get(self, task_id: Any) -> Any:
-        """Read a task with its form's JSON Schema and current data"""
+        """Read a task with its form's JSON Schema and current data (or what was submitted); the read is audited"""
+        runtime.record_task_read(context.db(), str(task_id), current_actor(), context.now())
         with context.db().reading() as session:
             return get_task_detail(session, current_actor(), str(task_id), context.now())
 

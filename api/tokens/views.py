@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from api import context
 from api.auth import current_actor
+from api.openapi import ApiBlueprint
 from api.tokens.schemas import TokenListSchema, TokenSchema
 from engine.tokens import TokenInfo, list_tokens, revoke_token
 
-blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="My API tokens")
+blp = ApiBlueprint("tokens", __name__, url_prefix="/api/v1/tokens", description="My API tokens")
 
 
 def _shown(token: TokenInfo) -> dict[str, Any]:

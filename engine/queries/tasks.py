@@ -18,7 +18,7 @@ from engine.access import Actor
 from engine.definitions import properties_of
 from engine.definitions.expressions import decision_fields
 from engine.errors import Forbidden, InvalidInput
-from engine.models import Case, HumanTask, ProcessInstance, TaskStatus, UTCDateTime
+from engine.models import AuditEvent, Case, HumanTask, ProcessInstance, TaskStatus, UTCDateTime
 from engine.taskdata import parse_constraints, prefill
 from engine.unit_of_work import read_workflow
 
@@ -49,11 +49,20 @@ def encode_cursor(task: HumanTask) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The position `encode_cursor` wrote: an aware date-time and a task's UUID; anything else is invalid input
+    (a forged cursor must not reach the database: a NUL in the id is an error there, not a miss)."""
     try:
         due, task_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-        return datetime.fromisoformat(due), str(task_id)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput("the cursor is not one this API issued", details=[{"pointer": "/cursor"}]) from exc
+        after, task = datetime.fromisoformat(due), UUID(task_id)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise _foreign_cursor() from exc
+    if after.tzinfo is None:
+        raise _foreign_cursor()
+    return after, str(task)
+
+
+def _foreign_cursor() -> InvalidInput:
+    return InvalidInput("the cursor is not one this API issued", details=[{"pointer": "/cursor"}])
 
 
 def _queue_query(actor: Actor, wanted: TaskFilter, now: datetime) -> Select[HumanTask]:
@@ -98,7 +107,16 @@ def get_task_detail(session: Session, actor: Actor, task_id: str, now: datetime)
     schema = forms.load_form(task.form_key)
     case = session.get_one(Case, task.case_id)
     return {"task": task, "case_reference": case.reference, "form_schema": schema,
-            "data": _current_data(session, task, now)}
+            "data": _current_data(session, task, now), "submitted": _submitted(session, task)}
+
+
+def _submitted(session: Session, task: HumanTask) -> dict[str, Any] | None:
+    """What completed the task, as its audit event recorded it: a partner agency sees what it sent."""
+    if task.status != TaskStatus.COMPLETED:
+        return None
+    payload = session.scalar(select(AuditEvent.payload).where(
+        AuditEvent.case_id == task.case_id, AuditEvent.task_id == task.id, AuditEvent.action == "task_completed"))
+    return (payload or {}).get("data")
 
 
 def _current_data(session: Session, task: HumanTask, now: datetime) -> dict[str, Any]:

@@ -3,18 +3,23 @@
 Each function opens one unit of work (`engine.unit_of_work`), checks access, changes the workflow,
 rewrites projections, records its audit events and commits once. The clock (`now`) is always a
 parameter. One module per job: `deploy`, `cases`, `tasks`, `timers`, `incidents` (retrying a failed
-background step), `steps` (what every job shares: starting an instance, advancing it, hand-offs) and
+background step), `restrictions` (restriction, break-glass), `reads` (audited reads of task forms and
+referrals), `steps` (what every job shares: starting an instance, advancing it, hand-offs) and
 `failures` (a failure named by element: a 422 in a user's request, an incident otherwise).
 """
 
 from engine.runtime.cases import open_case, record_case_read
 from engine.runtime.deploy import deploy_definition
 from engine.runtime.incidents import retry_incident
+from engine.runtime.reads import record_referral_read, record_task_read
+from engine.runtime.restrictions import DEFAULT_BREAK_GLASS, open_break_glass, restrict_case
 from engine.runtime.tasks import TaskChange, claim_task, complete_task, unclaim_task
 from engine.runtime.timers import due_timer_instances, fire_due_timers, fire_instance_timers
 from engine.unit_of_work import WORKFLOWS
 
 __all__ = [
-    "WORKFLOWS", "TaskChange", "claim_task", "complete_task", "deploy_definition", "due_timer_instances",
-    "fire_due_timers", "fire_instance_timers", "open_case", "record_case_read", "retry_incident", "unclaim_task",
+    "DEFAULT_BREAK_GLASS", "WORKFLOWS", "TaskChange", "claim_task", "complete_task", "deploy_definition",
+    "due_timer_instances", "fire_due_timers", "fire_instance_timers", "open_break_glass", "open_case",
+    "record_case_read", "record_referral_read", "record_task_read", "restrict_case", "retry_incident",
+    "unclaim_task",
 ]

@@ -9,8 +9,8 @@ from engine import access
 from engine.access import Actor
 from engine.calendar import LONDON, default_calendar
 from engine.db import Database
-from engine.errors import NotFound
-from engine.models import Case, CaseKind, ReferenceCounter
+from engine.errors import FieldProblem, FormInvalid, NotFound
+from engine.models import Case, CaseKind, ProcessDefinition, ReferenceCounter
 from engine.runtime.deploy import latest_definition
 from engine.runtime.steps import start_instance, validated
 from engine.unit_of_work import unit_of_work
@@ -29,7 +29,7 @@ def open_case(
         if definition is None:
             raise NotFound(f"no process '{process}' is deployed")
         access.require_can_start(actor, definition)
-        referral = validated(definition.start_form, data, pointer_prefix="/data") if definition.start_form else data
+        referral = _start_data(definition, data)
         case = Case(reference=_next_reference(uow, process), kind=CASE_KINDS.get(process, CaseKind.CHILD),
                     subject=subject, created_by=actor.username, created_at=now)
         session.add(case)
@@ -43,6 +43,16 @@ def open_case(
         }
         start_instance(uow, case, definition, start_data, actor)
         return case.id
+
+
+def _start_data(definition: ProcessDefinition, data: dict[str, Any]) -> dict[str, Any]:
+    """The referral, valid against the start form; a process without a start form takes no start data."""
+    if definition.start_form:
+        return validated(definition.start_form, data, pointer_prefix="/data")
+    if data:
+        problem = FieldProblem("/data", f"Leave the data empty: {definition.key} has no start form", "maxProperties")
+        raise FormInvalid(f"process {definition.key} has no start form to fill in", [problem])
+    return {}
 
 
 def _next_reference(uow: Any, process: str) -> str:

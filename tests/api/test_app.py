@@ -28,7 +28,7 @@ def _api_routes(app: Flask) -> list[tuple[str, str]]:
 
 def _example_path(rule: str) -> str:
     path = re.sub(r"<uuid:[a-z_]+>", "00000000-0000-4000-8000-000000000000", rule)
-    return re.sub(r"<int:[a-z_]+>", "1", re.sub(r"<string:[a-z_]+>", "x", path))
+    return re.sub(r"<int(?:32)?:[a-z_]+>", "1", re.sub(r"<string:[a-z_]+>", "x", path))
 
 
 def test_every_route_is_registered_with_an_access_rule_in_the_app_factory(app: Flask) -> None:
@@ -68,7 +68,7 @@ def test_a_wrong_token_is_401(api: ApiClient) -> None:
 def test_route_ids_are_typed_and_paths_are_kebab_case(app: Flask) -> None:
     for rule in app.url_map.iter_rules():
         for name in rule.arguments:
-            assert re.search(rf"<(uuid|int|string|path):{name}>", rule.rule), rule.rule
+            assert re.search(rf"<(uuid|int32|string|path):{name}>", rule.rule), rule.rule
             if name.endswith("_id"):
                 assert f"<uuid:{name}>" in rule.rule, rule.rule
         static = re.sub(r"<[^>]+>", "", rule.rule)

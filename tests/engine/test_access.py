@@ -57,3 +57,46 @@ def test_an_allegation_is_visible_to_the_lado_service_and_the_people_involved_on
         for actor in (EMPLOYER_B, SCREENER):
             with pytest.raises(NotFound):
                 get_case_view(session, actor, case.case_id)
+
+
+def test_every_role_is_a_group_of_a_migrated_database(db: Database) -> None:
+    from sqlalchemy import select
+
+    from engine.access import Role
+    from engine.models import Group
+
+    with db.reading() as session:
+        groups = set(session.scalars(select(Group.name)))
+    assert {str(role) for role in Role} <= groups
+
+
+def test_the_runtime_checks_the_role_and_the_record_whoever_calls_it(db: Database, clock: Clock) -> None:
+    from engine.errors import Forbidden, InvalidInput
+
+    case = _allegation_at_suspension(db, clock)
+    with pytest.raises(Forbidden):
+        runtime.restrict_case(db, case.case_id, reason="staff child", team=None, actor=LADO, now=clock())
+    outsider = Actor("mash_boss", frozenset({"mash_manager"}))
+    with pytest.raises(NotFound):
+        runtime.restrict_case(db, case.case_id, reason="staff child", team=None, actor=outsider, now=clock())
+    with pytest.raises(InvalidInput):
+        runtime.open_break_glass(db, case.case_id, reason=" ", actor=outsider, now=clock())
+    with pytest.raises(Forbidden):
+        runtime.open_break_glass(db, case.case_id, reason="police call", actor=SCREENER, now=clock())
+
+
+def test_a_break_glass_opens_the_case_only_while_it_lasts(db: Database, clock: Clock) -> None:
+    from datetime import timedelta
+
+    from engine.access import with_open_break_glass
+
+    case = _allegation_at_suspension(db, clock)
+    boss = Actor("mash_boss", frozenset({"mash_manager"}))
+    runtime.open_break_glass(db, case.case_id, reason="police call", actor=boss, now=clock(),
+                             duration=timedelta(hours=2))
+    with db.reading() as session:
+        assert with_open_break_glass(session, boss, clock.advance(hours=1)).opened_cases == {case.case_id}
+        get_case_view(session, with_open_break_glass(session, boss, clock()), case.case_id)
+        assert with_open_break_glass(session, boss, clock.advance(hours=1)).opened_cases == frozenset()
+        with pytest.raises(NotFound):
+            get_case_view(session, with_open_break_glass(session, boss, clock()), case.case_id)

@@ -358,12 +358,45 @@ def test_a_date_time_without_a_valid_offset_is_refused_with_format(bad_time: str
 
 
 @pytest.mark.parametrize(
-    "good_time", ["2026-03-02T10:00:00Z", "2026-03-02T10:00:00.250+01:00", "2016-12-31T23:59:60Z"]
+    "good_time",
+    ["2026-03-02T10:00:00Z", "2026-03-02T10:00:00.250+01:00", "1900-01-01T00:00:00+01:00", "2200-12-31T23:59:59Z"],
 )
 def test_a_date_time_with_an_offset_is_accepted(good_time: str) -> None:
     data = changed(example("referrer_feedback", 1), ["referrer_informed_at"], good_time)
 
     assert validate_form("referrer_feedback", data) == []
+
+
+@pytest.mark.parametrize("bad_time", ["2026-03-02t10:00:00Z", "2026-03-02T10:00:00z"])
+def test_a_date_time_with_lower_case_t_or_z_is_refused_because_python_cannot_read_it(bad_time: str) -> None:
+    data = changed(example("referrer_feedback", 1), ["referrer_informed_at"], bad_time)
+
+    assert found(validate_form("referrer_feedback", data)) == [("/referrer_informed_at", "format")]
+
+
+def test_a_leap_second_is_refused_because_python_cannot_hold_it() -> None:
+    data = changed(example("referrer_feedback", 1), ["referrer_informed_at"], "2016-12-31T23:59:60Z")
+
+    assert validate_form("referrer_feedback", data) == [FieldError(
+        "/referrer_informed_at", "Enter the date and time the referrer was informed with seconds from 00 to 59",
+        "format")]
+
+
+@pytest.mark.parametrize("far", ["9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "1899-12-31T23:59:59+00:00",
+                                 "2201-01-01T00:00:00Z"])
+def test_a_date_time_outside_1900_to_2200_is_refused_as_out_of_range(far: str) -> None:
+    data = changed(example("referrer_feedback", 1), ["referrer_informed_at"], far)
+
+    assert validate_form("referrer_feedback", data) == [FieldError(
+        "/referrer_informed_at", "Date and time the referrer was informed must be between 1900 and 2200", "format")]
+
+
+@pytest.mark.parametrize("far", ["9999-12-31", "0001-01-01", "1899-12-31", "2201-01-01"])
+def test_a_date_outside_1900_to_2200_is_refused_as_out_of_range(far: str) -> None:
+    data = changed(example("mash_service_request"), ["children", 0, "dob"], far)
+
+    assert validate_form("mash_service_request", data) == [
+        FieldError("/children/0/dob", "Date of birth must be between 1900 and 2200", "format")]
 
 
 def test_an_email_without_a_domain_is_refused_with_format() -> None:

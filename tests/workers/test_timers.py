@@ -79,6 +79,7 @@ def _instance_id(db: Database, case_id: str) -> str:
 
 
 def test_every_scheduled_task_is_a_registered_task() -> None:
+    celery.loader.import_default_modules()  # what a worker does at start: import every `include` module
     for entry in BEAT_SCHEDULE.values():
         assert entry["task"] in celery.tasks
 

@@ -74,5 +74,5 @@ def test_a_case_without_a_family_network_has_no_genogram(api: ApiClient) -> None
     from tests.api.helpers import open_referral
 
     case = open_referral(api)
-    body = api.get(f"/api/v1/cases/{case['id']}/genogram.svg", "rita", 404)
+    body = api.get(f"/api/v1/cases/{case['id']}/genogram.svg", "sam", 404)
     assert "family network" in body["message"]

@@ -12,6 +12,9 @@ def test_a_referral_opens_a_case_with_a_readable_reference_and_a_running_instanc
     first = open_referral(api)
     second = open_referral(api)
     assert (first["reference"], second["reference"]) == ("MASH-2026-000001", "MASH-2026-000002")
+    assert (first["status"], first["outcome"]) == ("open", None)
+    assert "instances" not in first and "open_tasks" not in first  # the referrer sees their referral only
+    first = api.get(f"/api/v1/cases/{first['id']}", "sam")
     (instance,) = first["instances"]
     assert instance["process"] == "mash_screening"
     assert instance["status"] == "running"
@@ -58,7 +61,7 @@ def test_a_case_is_404_to_a_user_with_no_part_in_it(api: ApiClient) -> None:
     api.get(f"/api/v1/cases/{case['id']}", "pc_police", 404)
     api.get(f"/api/v1/cases/{case['id']}/history", "pc_police", 404)
     assert api.get(f"/api/v1/cases/{case['id']}", "sam")["reference"] == case["reference"]
-    assert api.get(f"/api/v1/cases/{case['id']}", "rita")["reference"] == case["reference"]
+    api.get(f"/api/v1/cases/{case['id']}", "rita", 404)  # the referrer has /referrals instead
 
 
 def test_every_read_of_a_case_is_audited(api: ApiClient) -> None:

@@ -59,7 +59,7 @@ def test_the_users_completion_that_reaches_a_failing_hand_off_succeeds_and_the_c
     api: ApiClient, db: Database, clock: Clock
 ) -> None:
     case = handoff_incident(api, db, clock)
-    view = api.get(f"/api/v1/cases/{case['id']}", "rita")
+    view = api.get(f"/api/v1/cases/{case['id']}", "audrey")
     (incident,) = view["incidents"]
     assert (incident["kind"], incident["status"], incident["element_id"]) == ("handoff", "open",
                                                                               "end_immediate_protection")
@@ -89,7 +89,7 @@ def test_process_owners_and_administrators_list_read_and_retry_an_incident(
     assert api.get("/api/v1/incidents", user)["items"] == []
     assert [i["id"] for i in api.get("/api/v1/incidents", user, query_string={"status": "resolved"})["items"]] == [
         listed["id"]]
-    processes = sorted(i["process"] for i in api.get(f"/api/v1/cases/{case['id']}", "rita")["instances"])
+    processes = sorted(i["process"] for i in api.get(f"/api/v1/cases/{case['id']}", "audrey")["instances"])
     assert processes == ["mash_screening", "strategy_discussion"]
     assert api.post(f"/api/v1/incidents/{listed['id']}/retry", user, 409)["error"] == "conflict"
 
@@ -136,7 +136,7 @@ def test_a_retry_after_the_stored_workflow_is_repaired_fires_the_timer_due_by_th
     case = open_referral(api)
     good = damage(db, case["id"])
     runtime.fire_due_timers(db, AFTER_T1)
-    (incident,) = api.get(f"/api/v1/cases/{case['id']}", "rita")["incidents"]
+    (incident,) = api.get(f"/api/v1/cases/{case['id']}", "audrey")["incidents"]
     repair(db, case["id"], good)
     clock.now = AFTER_T1
 

@@ -1,0 +1,1 @@
+"""Referral resource: what a referrer may see of the referrals they made."""
