@@ -33,8 +33,8 @@ def queue() -> ResponseReturnValue:
     with context.db().reading() as session:
         page = list_tasks_for_actor(session, current_actor(), wanted, now, PAGE_SIZE, args.get("cursor") or None)
     rows = [{"task": task, "badge": due_badge(task.due_at, now), "due": when(task.due_at)} for task in page.items]
-    kept = {name: value for name, value in args.items() if name != "cursor" and value}
-    next_url = url_for("task_pages.queue", **kept, cursor=page.next_cursor) if page.next_cursor else None
+    kept: dict[str, Any] = {name: value for name, value in args.items() if name != "cursor" and value}
+    next_url = url_for("task_pages.queue", **{**kept, "cursor": page.next_cursor}) if page.next_cursor else None
     return render_template("pages/tasks/queue.html", rows=rows, next_cursor=page.next_cursor, args=args,
                            next_url=next_url,
                            due_filters=DUE_FILTERS, me=current_actor().username,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -162,7 +163,8 @@ def test_role_by_endpoint_matrix(app: Flask, everyone: ApiClient) -> None:
     assert wrong == []
 
 
-def _send(client: FlaskClient, path: str, method: str, body: dict[str, object], headers: dict[str, str]) -> TestResponse:
+def _send(client: FlaskClient, path: str, method: str, body: dict[str, Any],
+          headers: dict[str, str]) -> TestResponse:
     """A page's POST carries the session's CSRF token, so what answers is the access rule, not the CSRF check
     (but not the sign-out's: that browser is needed signed in for the routes after it)."""
     csrf = headers.get("X-Csrf")

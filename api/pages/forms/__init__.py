@@ -16,8 +16,11 @@ __all__ = ["ACTION", "Field", "RenderedForm", "parse_form", "render_form"]
 
 
 class Problem(Protocol):
-    pointer: str
-    message: str
+    @property
+    def pointer(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import forms
@@ -63,7 +64,13 @@ def form_fields(key: str, data: Any, errors: Mapping[str, str]) -> list[Field]:
     return _object_fields(Context(key, data, errors), [], forms.load_form(key))
 
 
-def schema_at(key: str, path: Path) -> dict[str, Any]:
+def schema_at(key: str, path: Path) -> Mapping[str, Any]:
+    """The schema of the field at `path` (`$ref`s followed); every entry of a list shares its items' schema."""
+    return _schema_at(key, tuple(0 if isinstance(part, int) else part for part in path))
+
+
+@lru_cache(maxsize=4096)
+def _schema_at(key: str, path: tuple[str | int, ...]) -> Mapping[str, Any]:
     if not path:
         return forms.load_form(key)
     first, *rest = path
@@ -116,7 +123,8 @@ def _fill_repeat(made: Field, ctx: Context, path: Path, schema: Schema, value: A
     item_title = widgets.title(str(path[-1]), schema_at(ctx.key, [*path, 0]))
     for index in range(count):
         item_path = [*path, index]
-        item = Field("item", pointer(item_path), f"{item_title} {index + 1}", error=ctx.errors.get(pointer(item_path), ""))
+        at = pointer(item_path)
+        item = Field("item", at, f"{item_title} {index + 1}", error=ctx.errors.get(at, ""))
         item.children = _object_fields(ctx, item_path, schema_at(ctx.key, item_path))
         made.children.append(item)
     made.value = item_title.lower()

@@ -66,7 +66,8 @@ def _object(posted: Posted, path: Path, schema: Mapping[str, Any]) -> dict[str, 
             continue
         child = [*path, name]
         value = _value(posted, child, schema_at(posted.key, child))
-        if value is MISSING and name in required and kind_at(posted.key, child, schema_at(posted.key, child)) == "fieldset":
+        group = kind_at(posted.key, child, schema_at(posted.key, child)) == "fieldset"
+        if value is MISSING and name in required and group:
             value = {}  # a required group left blank: its own questions are then named as missing
         if value is not MISSING:
             out[name] = value

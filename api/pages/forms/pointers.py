@@ -25,10 +25,9 @@ def field_id(at: str) -> str:
 
 def value_at(data: Any, path: Path) -> Any:
     for part in path:
-        if isinstance(part, int) and isinstance(data, list) and part < len(data):
-            data = data[part]
-        elif isinstance(part, str) and isinstance(data, dict) and part in data:
-            data = data[part]
-        else:
+        found = isinstance(part, int) and isinstance(data, list) and part < len(data)
+        found = found or (isinstance(part, str) and isinstance(data, dict) and part in data)
+        if not found:
             return None
+        data = data[part]
     return data

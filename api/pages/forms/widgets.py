@@ -49,7 +49,8 @@ def widget(name: str, schema: Schema, items: Schema | None = None) -> str:
         return chosen
     kinds = types(schema)
     if items is None:
-        items = schema.get("items") if isinstance(schema.get("items"), Mapping) else {}
+        declared = schema.get("items")
+        items = declared if isinstance(declared, Mapping) else {}
     if "enum" in schema:
         return "radios" if len(schema["enum"]) <= MAX_RADIOS else "select"
     if "object" in kinds or "properties" in schema:
