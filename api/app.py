@@ -26,10 +26,14 @@ from api.form_schemas.views import blp as forms_blp
 from api.headers import init_serving
 from api.incidents.views import blp as incidents_blp
 from api.openapi import create_api
-from api.pages import page_engine_error, page_http_error
+from api.pages import init_jinja, page_engine_error, page_http_error
 from api.pages.auth import sign_in_blp, sign_out_blp
+from api.pages.cases import case_pages
+from api.pages.help import help_pages
 from api.pages.home import home_blp
 from api.pages.oidc import init_oidc
+from api.pages.referrals import referral_pages
+from api.pages.tasks import task_pages
 from api.permissions import authorise, require_declared_rule
 from api.rate_limits import init_rate_limits
 from api.referrals.views import blp as referrals_blp
@@ -57,6 +61,10 @@ PAGE_BLUEPRINTS: list[tuple[PageBlueprint, Callable[[], Any]]] = [
     (sign_in_blp, protect_sign_in),  # public: the sign-in form and the identity provider's callback
     (sign_out_blp, require_session),
     (home_blp, require_session),
+    (task_pages, require_session),
+    (referral_pages, require_session),
+    (case_pages, require_session),
+    (help_pages, lambda: None),  # public: the accessibility statement
 ]
 
 
@@ -116,6 +124,7 @@ def _register_pages(app: Flask) -> None:
         blueprint_handlers[HTTPException] = page_http_error
         blueprint_handlers[EngineError] = page_engine_error
     app.jinja_env.globals["csrf_token"] = csrf_token
+    init_jinja(app)
     init_rate_limits(app)
     init_oidc(app)
 

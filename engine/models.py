@@ -418,3 +418,18 @@ class ScaleRecord(Base):
     agency: Mapped[str | None] = mapped_column(String(200))
     value: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[datetime]
+
+
+class FormDraft(Base):
+    """A page's unsent answers, kept per person and per task (or per new referral): never a submission."""
+
+    __tablename__ = "form_draft"
+    __table_args__ = (UniqueConstraint("username", "draft_key", name="uq_form_draft_owner"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(200))
+    draft_key: Mapped[str] = mapped_column(String(80))  # "task:<uuid>" or "referral"
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("case.id"), index=True)
+    form_key: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    saved_at: Mapped[datetime]

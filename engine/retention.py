@@ -34,6 +34,7 @@ from engine.models import (
     CaseKind,
     CaseRestriction,
     FamilyNetwork,
+    FormDraft,
     HumanTask,
     Incident,
     InstanceStatus,
@@ -175,7 +176,7 @@ def _retire(uow: UnitOfWork, due: RetentionDue, actor: str) -> int:
     session = uow.session
     case_events = select(AuditEvent.seq).where(AuditEvent.case_id == due.case_id)
     payloads = session.execute(delete(AuditPayload).where(AuditPayload.seq.in_(case_events))).rowcount  # type: ignore[attr-defined]
-    for model in (ScaleRecord, FamilyNetwork, BreakGlass, CaseRestriction):
+    for model in (ScaleRecord, FamilyNetwork, BreakGlass, CaseRestriction, FormDraft):
         session.execute(delete(model).where(model.case_id == due.case_id))
     if due.action == "anonymise":
         _anonymise(session, due.case_id)

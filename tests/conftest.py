@@ -29,6 +29,7 @@ from engine.models import (
     Case,
     CaseRestriction,
     FamilyNetwork,
+    FormDraft,
     HumanTask,
     Incident,
     Membership,
@@ -98,7 +99,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 _TABLES_TO_EMPTY = [
-    AuditEvent, AuditPayload, AuditCheckpoint, Alert, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask,
+    AuditEvent, AuditPayload, AuditCheckpoint, Alert, FormDraft, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask,
     ProcessInstance, BreakGlass, CaseRestriction, Case, ReferenceCounter, ProcessDefinition, ApiToken, WebSession,
     Membership, User,
 ]

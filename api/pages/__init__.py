@@ -1,12 +1,55 @@
-"""Server-rendered web pages (plain HTML for now; GOV.UK pages replace them later), one module per area."""
+"""Server-rendered web pages on the GOV.UK Design System, one module per area (`api/pages/<area>.py` ↔
+`api/templates/pages/<area>/`): the Jinja set-up, the layout's context and the pages' error handlers."""
 
 from __future__ import annotations
 
-from flask import render_template
+from typing import Any
+
+from flask import Flask, g, render_template
 from flask.typing import ResponseReturnValue
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
+from api import context
+from engine.access import ROLE_TITLES, Role
 from engine.errors import EngineError
+from engine.queries.tasks import count_open_tasks_for_actor
+
+SERVICE_NAME = "sosflow"
+CREDIT = "Signs of Safety® is a registered trademark of Elia, used by authorities under their own licence"
+
+
+def init_jinja(app: Flask) -> None:
+    """Our templates first, then the GOV.UK macros under `govuk_frontend_jinja/` (notifications-admin's idiom)."""
+    assert app.jinja_loader is not None
+    app.jinja_loader = ChoiceLoader([
+        app.jinja_loader,
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.context_processor(_layout_context)
+
+
+def _layout_context() -> dict[str, Any]:
+    account = g.get("account")
+    if account is None:
+        return {"service_name": SERVICE_NAME, "credit": CREDIT, "identity": None}
+    with context.db().reading() as session:
+        open_tasks = count_open_tasks_for_actor(session, account.actor, context.now())
+    return {"service_name": SERVICE_NAME, "credit": CREDIT,
+            "identity": {"name": account.display_name, "role": role_title(account.actor.groups),
+                         "open_tasks": open_tasks, "groups": account.actor.groups}}
+
+
+def role_title(groups: frozenset[str]) -> str:
+    """The first of the person's roles in the order the service lists them, as people call it."""
+    titles = [title for role, title in ROLE_TITLES.items() if str(role) in groups]
+    return titles[0] if titles else ", ".join(sorted(groups))
+
+
+def has_role(groups: frozenset[str], role: Role) -> bool:
+    return str(role) in groups
 
 
 def page_http_error(error: HTTPException) -> ResponseReturnValue:

@@ -35,6 +35,8 @@ class TaskFilter:
     process: str | None = None
     overdue: bool = False
     status: str = TaskStatus.READY
+    step: str | None = None             # a task's element id
+    due_before: datetime | None = None  # "due today", "due this week"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,10 @@ def _queue_query(actor: Actor, wanted: TaskFilter, now: datetime) -> Select[Huma
         query = query.where(HumanTask.process_key == wanted.process)
     if wanted.overdue:
         query = query.where(HumanTask.due_at < now)
+    if wanted.step:
+        query = query.where(HumanTask.element_id == wanted.step)
+    if wanted.due_before is not None:
+        query = query.where(HumanTask.due_at < wanted.due_before)
     return query
 
 
@@ -130,3 +136,9 @@ def _current_data(session: Session, task: HumanTask, now: datetime) -> dict[str,
     constraints = parse_constraints(properties_of(spiff_task.task_spec).get("constraints"), task.form_key)
     decisions = decision_fields(spiff_task.workflow.spec)
     return prefill(spiff_task.data, task.form_key, task.element_id, constraints, decisions)
+
+
+def count_open_tasks_for_actor(session: Session, actor: Actor, now: datetime) -> int:
+    """How many ready tasks the actor's queues hold (the header's count)."""
+    query = _queue_query(actor, TaskFilter(), now).with_only_columns(func.count(HumanTask.id))
+    return int(session.scalar(query) or 0)

@@ -10,7 +10,7 @@ from flask import Flask
 from tests.api.conftest import ApiClient
 
 PUBLIC_ROUTES = {"/healthz", "/api/v1/openapi.json", "/api/docs", "/static/<path:filename>"}
-PUBLIC_PAGES = {"/sign-in", "/sign-in/callback"}
+PUBLIC_PAGES = {"/sign-in", "/sign-in/callback", "/accessibility"}
 
 
 def _routes(app: Flask, *, api: bool) -> list[tuple[str, str]]:
