@@ -135,10 +135,10 @@ def reject_unholdable_text() -> None:
                                     "message": "Remove the NUL character from the value"}])
 
 
-def _unholdable(pairs: Iterable[tuple[str, Any]]) -> Iterator[str]:
+def _unholdable(pairs: Iterable[tuple[str | None, Any]]) -> Iterator[str]:
     for name, value in pairs:
-        if _UNHOLDABLE_TEXT.search(name) or (isinstance(value, str) and _UNHOLDABLE_TEXT.search(value)):
-            yield name
+        if _UNHOLDABLE_TEXT.search(name or "") or (isinstance(value, str) and _UNHOLDABLE_TEXT.search(value)):
+            yield name or ""
 
 
 def install(app: Flask) -> None:
