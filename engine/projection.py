@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.definitions import properties_of
-from engine.models import Case, HumanTask, ProcessInstance, TaskStatus, Timer
+from engine.models import NO_DEADLINE, Case, HumanTask, ProcessInstance, TaskStatus, Timer
 
 
 @dataclass
@@ -137,6 +137,7 @@ def _human_task_row(ctx: StepContext, task: Any) -> HumanTask:
         claimed_at=ctx.now if personal else None,
         created_at=ctx.now,
         due_at=due_at,
+        sort_due=due_at or NO_DEADLINE,
         warn_at=warn_at,
         due_rule=rule,
     )
