@@ -29,6 +29,7 @@ class Snapshot:
     ready: dict[str, Any] = field(default_factory=dict)
     timers: dict[str, Any] = field(default_factory=dict)
     handoffs: dict[str, Any] = field(default_factory=dict)
+    fired: dict[str, Any] = field(default_factory=dict)
 
 
 def _is_timer(task: Any) -> bool:
@@ -38,8 +39,10 @@ def _is_timer(task: Any) -> bool:
 def take_snapshot(workflow: BpmnWorkflow) -> Snapshot:
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     timers = {str(t.id): t for t in workflow.get_tasks(state=TaskState.WAITING) if _is_timer(t)}
-    handoffs = {str(t.id): t for t in workflow.get_tasks(state=TaskState.COMPLETED) if _hands_off(t)}
-    return Snapshot(ready, timers, handoffs)
+    completed = workflow.get_tasks(state=TaskState.COMPLETED)
+    handoffs = {str(t.id): t for t in completed if _hands_off(t)}
+    fired = {str(t.id): t for t in completed if _is_timer(t)}
+    return Snapshot(ready, timers, handoffs, fired)
 
 
 def _hands_off(task: Any) -> bool:
@@ -47,8 +50,9 @@ def _hands_off(task: Any) -> bool:
 
 
 def fired_timers(before: Snapshot, after: Snapshot) -> list[Any]:
-    """Timers that were waiting before the step and fired during it (by a sweep or a completion)."""
-    return [t for task_id, t in before.timers.items() if task_id not in after.timers and t.state == TaskState.COMPLETED]
+    """Timers that fired during the step: ones that were waiting (fired by a sweep or a completion), and
+    ones whose time had already passed when they were reached, which fire without ever waiting."""
+    return [t for task_id, t in after.fired.items() if task_id not in before.fired]
 
 
 def new_handoffs(before: Snapshot, after: Snapshot) -> list[Any]:

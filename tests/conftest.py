@@ -32,6 +32,7 @@ from engine.models import (
     HumanTask,
     Incident,
     Membership,
+    Notification,
     ProcessDefinition,
     ProcessInstance,
     ReferenceCounter,
@@ -98,7 +99,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 _TABLES_TO_EMPTY = [
-    AuditEvent, AuditPayload, AuditCheckpoint, Alert, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask,
+    AuditEvent, AuditPayload, AuditCheckpoint, Alert, Notification, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask,
     ProcessInstance, BreakGlass, CaseRestriction, Case, ReferenceCounter, ProcessDefinition, ApiToken, WebSession,
     Membership, User,
 ]

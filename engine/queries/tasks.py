@@ -65,7 +65,7 @@ def _foreign_cursor() -> InvalidInput:
 
 
 def queue_queries(actor: Actor, wanted: TaskFilter, now: datetime, limit: int,
-                  after: tuple[datetime, str] | None = None) -> list[Select[tuple[HumanTask]]]:
+                  after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
     """One query per index range that together make the queue, each ordered by (sort_due, id) and limited.
 
     A person's own claimed tasks come from the assignee index; a group queue from that group's range of
@@ -82,7 +82,7 @@ def queue_queries(actor: Actor, wanted: TaskFilter, now: datetime, limit: int,
     return [_ranged(_filtered(actor, wanted, now, groups).where(where), after, limit) for where in ranges]
 
 
-def _filtered(actor: Actor, wanted: TaskFilter, now: datetime, groups: list[str]) -> Select[tuple[HumanTask]]:
+def _filtered(actor: Actor, wanted: TaskFilter, now: datetime, groups: list[str]) -> Select[HumanTask]:
     query = select(HumanTask).where(HumanTask.status == wanted.status,
                                     HumanTask.personal.is_(False) | (HumanTask.assignee == actor.username))
     if wanted.assigned_to_me:
@@ -94,14 +94,14 @@ def _filtered(actor: Actor, wanted: TaskFilter, now: datetime, groups: list[str]
     return query
 
 
-def _ranged(query: Select[tuple[HumanTask]], after: tuple[datetime, str] | None,
-            limit: int) -> Select[tuple[HumanTask]]:
+def _ranged(query: Select[HumanTask], after: tuple[datetime, str] | None,
+            limit: int) -> Select[HumanTask]:
     if after is not None:
         query = query.where(tuple_(HumanTask.sort_due, HumanTask.id) > tuple_(*after))
     return query.order_by(HumanTask.sort_due, HumanTask.id).limit(limit)
 
 
-def first_rows(session: Session, queries: list[Select[tuple[HumanTask]]], limit: int) -> list[HumanTask]:
+def first_rows(session: Session, queries: list[Select[HumanTask]], limit: int) -> list[HumanTask]:
     """The first `limit` rows of several (sort_due, id)-ordered queries, merged in that order."""
     if len(queries) == 1:
         return list(session.scalars(queries[0]))

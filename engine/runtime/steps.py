@@ -17,6 +17,7 @@ from engine.calendar import default_calendar
 from engine.definitions import properties_of
 from engine.errors import FieldProblem, FormInvalid, InstanceChanged
 from engine.models import Case, InstanceStatus, ProcessDefinition, ProcessInstance
+from engine.notifications.events import notify_timers_fired
 from engine.projection import Snapshot, StepContext, fired_timers, new_handoffs, project_step, take_snapshot
 from engine.runtime.deploy import latest_definition
 from engine.runtime.failures import BackgroundFailure, handoff_failure, is_incident_cause, record_incident
@@ -77,8 +78,12 @@ def advance(
     if not had_outcome and instance.outcome is not None:
         uow.record("outcome_reached", actor=actor.username, case_id=instance.case_id, instance_id=instance.id,
                    payload={"outcome": instance.outcome, "name": instance.outcome_name})
-    for timer_task in fired_timers(before, after):
+    fired = fired_timers(before, after)
+    for timer_task in fired:
         _record_timer_fired(uow, instance, timer_task)
+    if fired:
+        new_tasks = [task_id for task_id in after.ready if task_id not in before.ready]
+        notify_timers_fired(uow, instance.case_id, process_key, fired, new_tasks)
     for end_task in handoffs:
         _hand_off(uow, instance, end_task, actor)
 
