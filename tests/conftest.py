@@ -99,9 +99,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 _TABLES_TO_EMPTY = [
-    AuditEvent, AuditPayload, AuditCheckpoint, Alert, Notification, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask,
-    ProcessInstance, BreakGlass, CaseRestriction, Case, ReferenceCounter, ProcessDefinition, ApiToken, WebSession,
-    Membership, User,
+    AuditEvent, AuditPayload, AuditCheckpoint, Alert, Notification, ScaleRecord, FamilyNetwork, Incident, Timer,
+    HumanTask, ProcessInstance, BreakGlass, CaseRestriction, Case, ReferenceCounter, ProcessDefinition, ApiToken,
+    WebSession, Membership, User,
 ]
 
 
