@@ -1,4 +1,5 @@
-"""The Celery app: kombu's SQLAlchemy transport on SQLite by default (no broker server), Redis in production."""
+"""The Celery app: kombu's SQLAlchemy transport on SQLite by default (no broker server); Redis (or any
+broker) when SOSFLOW_BROKER_URL names one, e.g. `redis://localhost:6379/0`."""
 
 from __future__ import annotations
 
@@ -29,8 +30,15 @@ def broker_url() -> str:
 
 
 def make_celery(url: str | None = None) -> Celery:
-    app = Celery("sosflow", broker=url or broker_url(), include=["workers.timers", "workers.audit"])
+    app = Celery("sosflow", broker=url or broker_url(),
+                 include=["workers.timers", "workers.audit", "workers.notifications"])
     app.conf.update(
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        # Redis redelivers an unacknowledged message after this long; it must outlast the longest countdown
+        # (one sweep interval). A message lost with a killed worker is found again by the next sweep anyway.
+        broker_transport_options={"visibility_timeout": int(os.environ.get("SOSFLOW_BROKER_VISIBILITY_TIMEOUT",
+                                                                           "300"))},
         task_default_queue=QueueNames.TIMERS,
         task_ignore_result=True,
         beat_schedule=BEAT_SCHEDULE,

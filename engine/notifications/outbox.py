@@ -38,6 +38,16 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
+def deliver_notifications(db: Database, settings: SmtpSettings | None, now: datetime, limit: int = 200,
+                          send: Sender = send_message) -> int:
+    """One outbox run: settle claims dead senders left, then e-mail what is pending (nothing if SMTP is not
+    configured: the rows wait); returns how many the server accepted."""
+    release_stale_claims(db, now)
+    if settings is None:
+        return 0
+    return send_pending_notifications(db, settings, now, limit, send)
+
+
 def send_pending_notifications(db: Database, settings: SmtpSettings, now: datetime, limit: int = 200,
                                send: Sender = send_message) -> int:
     """E-mail up to `limit` pending notifications due a try at `now`; returns how many the server accepted."""

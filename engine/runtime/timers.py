@@ -34,12 +34,27 @@ FIRE_TIMERS = {"step": "fire_timers"}
 
 
 def due_timer_instances(db: Database, now: datetime, limit: int = 100) -> list[str]:
-    """Instances with at least one timer due at `now` and no open incident (an indexed scan of the timer projection)."""
+    """Instances with at least one timer due at `now` and no open incident.
+
+    Read from the partial index of waiting timers (`ix_timer_waiting`): fired and cancelled history is never walked.
+    """
     with db.reading() as session:
         query = (select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
                                                  Timer.fires_at <= now, ~blocking_incident_exists(Timer.instance_id))
                  .group_by(Timer.instance_id).order_by(func.min(Timer.fires_at)).limit(limit))
         return list(session.scalars(query))
+
+
+def upcoming_timer_instances(db: Database, now: datetime, until: datetime,
+                             limit: int = 1000) -> list[tuple[str, datetime]]:
+    """Instances whose next waiting timer falls in (now, until], with that time: what a sweep queues ahead, so a
+    timer due before the next sweep fires on time (read from the waiting-timer partial index)."""
+    with db.reading() as session:
+        query = (select(Timer.instance_id, func.min(Timer.fires_at))
+                 .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.fires_at > now,
+                        Timer.fires_at <= until)
+                 .group_by(Timer.instance_id).order_by(func.min(Timer.fires_at)).limit(limit))
+        return [(instance_id, fires_at) for instance_id, fires_at in session.execute(query)]
 
 
 def fire_due_timers(db: Database, now: datetime, limit: int = 100) -> int:
