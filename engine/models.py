@@ -234,12 +234,14 @@ class Timer(Base):
     """A timer event: waiting, fired or cancelled.
 
     The sweep reads only waiting rows through a partial index (`ix_timer_waiting`), so a year of fired
-    and cancelled history beside them costs nothing; `ix_timer_due` serves lateness reports by `fired_at`.
+    and cancelled history beside them costs nothing; `ix_timer_fired` (fired rows only) serves lateness
+    reports by `fired_at`, and being partial it is never a way to the waiting rows.
     """
 
     __tablename__ = "timer"
     __table_args__ = (
-        Index("ix_timer_due", "fired_at", "fires_at"),
+        Index("ix_timer_fired", "fired_at", "fires_at", sqlite_where=text("fired_at IS NOT NULL"),
+              postgresql_where=text("fired_at IS NOT NULL")),
         Index("ix_timer_waiting", "fires_at", sqlite_where=text(WAITING_TIMER), postgresql_where=text(WAITING_TIMER)),
     )
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from sqlalchemy import literal_column, select, update
+from sqlalchemy import Select, literal_column, select, update
 
 from engine.access import SYSTEM
 from engine.alerts import raise_alert
@@ -60,11 +60,15 @@ def send_pending_notifications(db: Database, settings: SmtpSettings, now: dateti
     return sent
 
 
+def outbox_query(now: datetime) -> Select[Notification]:
+    """The next pending notification due a try, locked (rows another sender holds are skipped)."""
+    return (select(Notification).where(_PENDING, Notification.next_attempt_at <= now)
+            .order_by(Notification.next_attempt_at).limit(1).with_for_update(skip_locked=True))
+
+
 def _claim_one(db: Database, now: datetime) -> Notification | None:
     with unit_of_work(db, now) as uow:
-        query = (select(Notification).where(_PENDING, Notification.next_attempt_at <= now)
-                 .order_by(Notification.next_attempt_at).limit(1).with_for_update(skip_locked=True))
-        row = uow.session.scalars(query).first()
+        row = uow.session.scalars(outbox_query(now)).first()
         if row is None:
             return None
         marked = uow.session.execute(

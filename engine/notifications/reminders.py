@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import literal_column, select, update
+from sqlalchemy import Select, literal_column, select, update
 
 from engine.access import SYSTEM
 from engine.db import Database
@@ -22,10 +22,13 @@ _READY = HumanTask.status == literal_column("'ready'")
 
 def tasks_to_remind(db: Database, now: datetime, limit: int) -> list[str]:
     """Ready, unreminded tasks whose warning time has passed, earliest first (read from a partial index)."""
-    query = (select(HumanTask.id).where(_READY, HumanTask.reminded_at.is_(None), HumanTask.warn_at <= now)
-             .order_by(HumanTask.warn_at).limit(limit))
     with db.reading() as session:
-        return list(session.scalars(query))
+        return list(session.scalars(reminders_query(now, limit)))
+
+
+def reminders_query(now: datetime, limit: int) -> Select[str]:
+    return (select(HumanTask.id).where(_READY, HumanTask.reminded_at.is_(None), HumanTask.warn_at <= now)
+            .order_by(HumanTask.warn_at).limit(limit))
 
 
 def send_reminders(db: Database, now: datetime, limit: int = 1000) -> int:

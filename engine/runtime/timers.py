@@ -10,7 +10,7 @@ import logging
 from contextlib import ExitStack
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from engine import access
@@ -31,6 +31,7 @@ from engine.unit_of_work import UnitOfWork, unit_of_work
 log = logging.getLogger(__name__)
 
 FIRE_TIMERS = {"step": "fire_timers"}
+TIMERS_PER_INSTANCE = 10  # how many due timer rows a sweep reads per instance it may return
 
 
 def due_timer_instances(db: Database, now: datetime, limit: int = 100) -> list[str]:
@@ -39,10 +40,21 @@ def due_timer_instances(db: Database, now: datetime, limit: int = 100) -> list[s
     Read from the partial index of waiting timers (`ix_timer_waiting`): fired and cancelled history is never walked.
     """
     with db.reading() as session:
-        query = (select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-                                                 Timer.fires_at <= now, ~blocking_incident_exists(Timer.instance_id))
-                 .group_by(Timer.instance_id).order_by(func.min(Timer.fires_at)).limit(limit))
-        return list(session.scalars(query))
+        return list(session.scalars(due_timers_query(now, limit)))
+
+
+def due_timers_query(now: datetime, limit: int) -> Select[str]:
+    """The due waiting timers in time order straight from `ix_timer_waiting` (bounded), then grouped by instance.
+
+    Grouping the table directly lets SQLite walk the instance index over all history instead; the bounded
+    inner read keeps it on the partial index (a later sweep takes whatever the bound left).
+    """
+    due = (select(Timer.instance_id, Timer.fires_at)
+           .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.fires_at <= now,
+                  ~blocking_incident_exists(Timer.instance_id))
+           .order_by(Timer.fires_at).limit(limit * TIMERS_PER_INSTANCE).subquery("due"))
+    return (select(due.c.instance_id).group_by(due.c.instance_id).order_by(func.min(due.c.fires_at))
+            .limit(limit))
 
 
 def upcoming_timer_instances(db: Database, now: datetime, until: datetime,

@@ -23,6 +23,7 @@ depends_on = None
 
 NO_DEADLINE = "9999-12-31 00:00:00.000000"  # how SQLAlchemy writes it on SQLite
 WAITING = sa.text("fired_at IS NULL AND cancelled_at IS NULL")
+FIRED = sa.text("fired_at IS NOT NULL")
 TO_REMIND = sa.text("status = 'ready' AND reminded_at IS NULL")
 OUTBOX = sa.text("email_status = 'pending'")
 
@@ -30,6 +31,10 @@ OUTBOX = sa.text("email_status = 'pending'")
 def upgrade() -> None:
     _human_task_up()
     with op.batch_alter_table('timer', schema=None) as batch_op:
+        # (fired_at, fires_at) also indexed the waiting rows (fired_at IS NULL) together with every cancelled one.
+        batch_op.drop_index('ix_timer_due')
+        batch_op.create_index('ix_timer_fired', ['fired_at', 'fires_at'], unique=False, sqlite_where=FIRED,
+                              postgresql_where=FIRED)
         batch_op.create_index('ix_timer_waiting', ['fires_at'], unique=False, sqlite_where=WAITING,
                               postgresql_where=WAITING)
     with op.batch_alter_table('user_account', schema=None) as batch_op:
@@ -97,6 +102,8 @@ def downgrade() -> None:
         batch_op.drop_column('email')
     with op.batch_alter_table('timer', schema=None) as batch_op:
         batch_op.drop_index('ix_timer_waiting')
+        batch_op.drop_index('ix_timer_fired')
+        batch_op.create_index('ix_timer_due', ['fired_at', 'fires_at'], unique=False)
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         for name in ('ix_human_task_to_remind', 'ix_human_task_created', 'ix_human_task_rule',
                      'ix_human_task_assignee', 'ix_human_task_queue_process', 'ix_human_task_queue'):
