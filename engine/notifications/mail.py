@@ -55,17 +55,42 @@ def build_message(settings: SmtpSettings, to: str, subject: str, body: str, noti
     return message
 
 
-def send_message(settings: SmtpSettings, message: EmailMessage) -> None:
-    """Hand one message to the server; smtplib.SMTPException or OSError if it was not accepted."""
+def connect(settings: SmtpSettings) -> smtplib.SMTP:
+    """An open, authenticated connection to the server (TLS as configured)."""
     context = ssl.create_default_context()
     if settings.tls == "ssl":
         client: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
                                                 context=context)
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    with client:
-        if settings.tls == "starttls":
-            client.starttls(context=context)
-        if settings.username and settings.password:
-            client.login(settings.username, settings.password)
-        client.send_message(message)
+    if settings.tls == "starttls":
+        client.starttls(context=context)
+    if settings.username and settings.password:
+        client.login(settings.username, settings.password)
+    return client
+
+
+class SmtpSession:
+    """One connection reused for a run of messages: opened at the first, reopened after a failure."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self.client: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        """Hand one message to the server; smtplib.SMTPException or OSError if it was not accepted."""
+        try:
+            if self.client is None:
+                self.client = connect(self.settings)
+            self.client.send_message(message)
+        except (smtplib.SMTPException, OSError):
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.quit()
+            except (smtplib.SMTPException, OSError):
+                self.client.close()
+            self.client = None

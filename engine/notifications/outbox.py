@@ -22,12 +22,12 @@ from engine.access import SYSTEM
 from engine.alerts import raise_alert
 from engine.db import Database
 from engine.models import EmailStatus, Notification
-from engine.notifications.mail import SmtpSettings, build_message, send_message
+from engine.notifications.mail import SmtpSession, SmtpSettings, build_message
 from engine.unit_of_work import unit_of_work
 
 log = logging.getLogger(__name__)
 
-Sender = Callable[[SmtpSettings, EmailMessage], None]
+Sender = Callable[[EmailMessage], None]
 # A hand-off takes seconds at most; a claim older than this belongs to a sender that died.
 CLAIM_LEASE = timedelta(minutes=5)
 _PENDING = Notification.email_status == literal_column("'pending'")  # a literal: the partial index applies
@@ -38,25 +38,27 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
-def deliver_notifications(db: Database, settings: SmtpSettings | None, now: datetime, limit: int = 200,
-                          send: Sender = send_message) -> int:
+def deliver_notifications(db: Database, settings: SmtpSettings | None, now: datetime, limit: int = 200) -> int:
     """One outbox run: settle claims dead senders left, then e-mail what is pending (nothing if SMTP is not
     configured: the rows wait); returns how many the server accepted."""
     release_stale_claims(db, now)
     if settings is None:
         return 0
-    return send_pending_notifications(db, settings, now, limit, send)
+    return send_pending_notifications(db, settings, now, limit)
 
 
-def send_pending_notifications(db: Database, settings: SmtpSettings, now: datetime, limit: int = 200,
-                               send: Sender = send_message) -> int:
-    """E-mail up to `limit` pending notifications due a try at `now`; returns how many the server accepted."""
+def send_pending_notifications(db: Database, settings: SmtpSettings, now: datetime, limit: int = 200) -> int:
+    """E-mail up to `limit` pending notifications due a try at `now` over one connection; how many were accepted."""
     sent = 0
-    for _ in range(limit):
-        claimed = _claim_one(db, now)
-        if claimed is None:
-            break
-        sent += _hand_off(db, settings, claimed, now, send)
+    smtp = SmtpSession(settings)
+    try:
+        for _ in range(limit):
+            claimed = _claim_one(db, now)
+            if claimed is None:
+                break
+            sent += _hand_off(db, settings, claimed, now, smtp.send)
+    finally:
+        smtp.close()
     return sent
 
 
@@ -85,7 +87,7 @@ def _claim_one(db: Database, now: datetime) -> Notification | None:
 def _hand_off(db: Database, settings: SmtpSettings, row: Notification, now: datetime, send: Sender) -> int:
     message = build_message(settings, row.email_to or "", row.subject, row.body, row.id)
     try:
-        send(settings, message)
+        send(message)
     except (smtplib.SMTPException, OSError) as exc:
         log.warning("notification %s not accepted by the SMTP server: %s", row.id, exc)
         _mark(db, row, now, email_status=EmailStatus.PENDING, next_attempt_at=now + retry_delay(row.attempts),

@@ -106,7 +106,7 @@ def test_two_workers_one_killed_mid_sweep_fire_each_timer_once_and_send_each_ema
                 sender.send_task("send-notifications")  # at the current time: the rows were written then
 
         send()
-        assert _wait(lambda: len(server.ids()) >= len(emailed), 60, every=send)
+        assert _wait(lambda: len(server.ids()) >= len(emailed), 90, every=send), (len(server.ids()), len(emailed))
         time.sleep(2)  # anything sent twice would arrive now
     finally:
         for process in workers.values():
