@@ -1,5 +1,6 @@
-"""A real Celery worker (kombu's SQLAlchemy transport on SQLite, or SOSFLOW_TEST_BROKER_URL: Redis in CI) fires due timers through the engine: the sweep
-fans out one task per due instance, and an instance that cannot fire becomes an incident without holding up others."""
+"""A real Celery worker (kombu's SQLAlchemy transport on SQLite, or SOSFLOW_TEST_BROKER_URL: Redis in CI) fires
+due timers through the engine: the sweep fans out one task per due instance, and an instance that cannot fire
+becomes an incident without holding up others."""
 
 from __future__ import annotations
 
