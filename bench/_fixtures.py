@@ -37,6 +37,7 @@ def parents(db: Database, count: int) -> list[tuple[str, str]]:
     """`count` cases, each with one running instance: (case id, instance id)."""
     cases = [str(uuid.uuid4()) for _ in range(count)]
     instances = [str(uuid.uuid4()) for _ in range(count)]
+    pairs = list(zip(cases, instances, strict=True))
     with db.engine.begin() as connection:
         connection.execute(insert(ProcessDefinition), [{
             "id": 1, "key": "mash_screening", "version": 1, "name": "b", "sha256": "0" * 64, "bpmn_xml": "",
@@ -46,8 +47,8 @@ def parents(db: Database, count: int) -> list[tuple[str, str]]:
                                           for i, c in enumerate(cases)])
         connection.execute(insert(ProcessInstance), [{
             "id": p, "case_id": c, "definition_id": 1, "status": "running", "state": b"", "state_format": 1,
-            "revision": 1, "route": [], "started_by": "b", "started_at": T0} for c, p in zip(cases, instances, strict=True)])
-    return list(zip(cases, instances, strict=True))
+            "revision": 1, "route": [], "started_by": "b", "started_at": T0} for c, p in pairs])
+    return pairs
 
 
 def timed(run: Callable[[], object], rounds: int = 30) -> tuple[float, float]:
