@@ -102,11 +102,17 @@ def _ranged(query: Select[HumanTask], after: tuple[datetime, str] | None,
 
 
 def first_rows(session: Session, queries: list[Select[HumanTask]], limit: int) -> list[HumanTask]:
-    """The first `limit` rows of several (sort_due, id)-ordered queries, merged in that order."""
+    """The first `limit` rows of several (sort_due, id)-ordered queries, merged in that order.
+
+    With several ranges only their keys are read (from the index alone), merged, and then the page's
+    rows fetched by id: loading every range's rows would cost ranges × page.
+    """
     if len(queries) == 1:
         return list(session.scalars(queries[0]))
-    ranges = [list(session.scalars(query)) for query in queries]
-    return list(islice(heapq.merge(*ranges, key=lambda task: (task.sort_due, task.id)), limit))
+    ranges = [session.execute(query.with_only_columns(HumanTask.sort_due, HumanTask.id)).all() for query in queries]
+    ids = [task_id for _, task_id in islice(heapq.merge(*ranges), limit)]
+    rows = {task.id: task for task in session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))}
+    return [rows[task_id] for task_id in ids]
 
 
 def list_tasks_for_actor(
