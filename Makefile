@@ -37,7 +37,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install
-	$(BIN)/python bench/engine_throughput.py
+	$(BIN)/python bench/engine_throughput.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) instance

@@ -21,11 +21,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.audit_keys import checkpoint_signed
 from engine.models import AuditCheckpoint, AuditEvent, AuditHead, AuditPayload
+from engine.rows import run, table_of
 
 GENESIS_HASH = "0" * 64
 CHECKPOINT_EVERY = 1000
@@ -40,21 +41,20 @@ def payload_digest(payload: dict[str, Any]) -> str:
 
 def canonical_body(event: AuditEvent) -> bytes:
     """The bytes an event's hash covers: every field but the hashes (the payload by its digest), keys sorted."""
-    body = {
-        "seq": event.seq,
-        "at": event.at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "actor": event.actor,
-        "action": event.action,
-        "case_id": event.case_id,
-        "instance_id": event.instance_id,
-        "task_id": event.task_id,
-        "payload_sha256": event.payload_sha256,
-    }
+    return _canonical({column: getattr(event, column) for column in _HASHED})
+
+
+def _canonical(row: dict[str, Any]) -> bytes:
+    body = {**row, "at": row["at"].astimezone(UTC).isoformat(timespec="microseconds")}
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 
 def event_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256(prev_hash.encode("ascii") + canonical_body(event)).hexdigest()
+    return _hash(prev_hash, canonical_body(event))
+
+
+def _hash(prev_hash: str, body: bytes) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -70,27 +70,33 @@ class PendingEvent:
     task_id: str | None = None
 
 
+_EVENTS, _PAYLOADS, _HEAD = table_of(AuditEvent), table_of(AuditPayload), table_of(AuditHead)
+_READ_HEAD = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_EVENTS, _INSERT_PAYLOADS = insert(_EVENTS), insert(_PAYLOADS)
+_WRITE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+_HASHED = ("seq", "at", "actor", "action", "case_id", "instance_id", "task_id", "payload_sha256")
+
+
 def append_events(session: Session, pending: list[PendingEvent]) -> None:
     """Append a transaction's events to the chain at once: the head is locked, read and written once."""
     if not pending:
         return
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    seq, prev_hash, rows, payloads = head.seq, head.hash, [], []
+    connection = session.connection()
+    seq, prev_hash = run(connection, _READ_HEAD, {}).one()
+    rows, payloads = [], []
     for each in pending:
         seq += 1
-        event = AuditEvent(seq=seq, at=each.at.astimezone(UTC), actor=each.actor, action=each.action,
-                           case_id=each.case_id, instance_id=each.instance_id, task_id=each.task_id,
-                           payload_sha256=payload_digest(each.payload), prev_hash=prev_hash)
-        event.hash = prev_hash = event_hash(prev_hash, event)
-        rows.append({column: getattr(event, column) for column in _COLUMNS})
+        row = {"seq": seq, "at": each.at.astimezone(UTC), "actor": each.actor, "action": each.action,
+               "case_id": each.case_id, "instance_id": each.instance_id, "task_id": each.task_id,
+               "payload_sha256": payload_digest(each.payload)}
+        row["prev_hash"], row["hash"] = prev_hash, _hash(prev_hash, _canonical(row))
+        prev_hash = row["hash"]
+        rows.append(row)
         payloads.append({"seq": seq, "payload": each.payload})
-    session.execute(insert(AuditEvent), rows)
-    session.execute(insert(AuditPayload), payloads)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev_hash))
+    run(connection, _INSERT_EVENTS, rows)
+    run(connection, _INSERT_PAYLOADS, payloads)
+    run(connection, _WRITE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
 
-
-_COLUMNS = ("seq", "at", "actor", "action", "case_id", "instance_id", "task_id", "payload_sha256", "prev_hash",
-            "hash")
 
 
 @dataclass(frozen=True)

@@ -1,52 +1,77 @@
 """Rewrite the read rows after each step: human tasks, timers, the route and outcome of an instance.
 
 Only what changed is written: the ready tasks and waiting timers before the step are compared
-with those after it, so a step costs a few row writes, not a rebuild.
+with those after it, so a step costs a few row writes, not a rebuild. A snapshot is one walk of the
+task tree; the snapshot after a step is kept with the cached workflow as the one before the next.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.definitions import properties_of
-from engine.models import NO_DEADLINE, Case, HumanTask, ProcessInstance, TaskStatus, Timer
+from engine.models import NO_DEADLINE, Case, ProcessInstance, TaskStatus
+from engine.rows import CANCEL_TASKS, END_TIMERS, INSERT_TASKS, INSERT_TIMERS, execute_rows
+from engine.walk import walk_tasks
+
+Route = list[dict[str, Any]]
 
 
 @dataclass
 class Snapshot:
-    """The ready user tasks and waiting timers of a workflow at one moment."""
+    """The ready user tasks, waiting timers, hand-offs and route of a workflow at one moment."""
 
     ready: dict[str, Any] = field(default_factory=dict)
     timers: dict[str, Any] = field(default_factory=dict)
     handoffs: dict[str, Any] = field(default_factory=dict)
-    fired: dict[str, Any] = field(default_factory=dict)
+    done: list[Any] = field(default_factory=list)  # completed tasks with a BPMN id, in the order they finished
+    route: Route = field(default_factory=list)
+    fired: dict[str, Any] = field(default_factory=dict)  # completed timer events
 
 
 def _is_timer(task: Any) -> bool:
     return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
 
 
-def take_snapshot(workflow: BpmnWorkflow) -> Snapshot:
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    timers = {str(t.id): t for t in workflow.get_tasks(state=TaskState.WAITING) if _is_timer(t)}
-    completed = workflow.get_tasks(state=TaskState.COMPLETED)
-    handoffs = {str(t.id): t for t in completed if _hands_off(t)}
-    fired = {str(t.id): t for t in completed if _is_timer(t)}
-    return Snapshot(ready, timers, handoffs, fired)
-
-
 def _hands_off(task: Any) -> bool:
     return isinstance(task.task_spec, EndEvent) and bool(properties_of(task.task_spec).get("starts_process"))
+
+
+def take_snapshot(workflow: BpmnWorkflow) -> Snapshot:
+    """What the projections show of the workflow now, from one walk of its task tree."""
+    snapshot = Snapshot()
+    for task, definite, finished in walk_tasks(workflow):
+        state = task.state
+        if definite and state == TaskState.READY and task.task_spec.manual:
+            snapshot.ready[str(task.id)] = task
+        elif definite and state == TaskState.WAITING and _is_timer(task):
+            snapshot.timers[str(task.id)] = task
+        elif finished and state == TaskState.COMPLETED:
+            _add_completed(snapshot, task)
+    snapshot.done.sort(key=lambda t: t.last_state_change)
+    snapshot.route = [{"id": t.task_spec.bpmn_id, "name": t.task_spec.bpmn_name, "type": type(t.task_spec).__name__}
+                      for t in snapshot.done]
+    return snapshot
+
+
+def _add_completed(snapshot: Snapshot, task: Any) -> None:
+    if _hands_off(task):
+        snapshot.handoffs[str(task.id)] = task
+    if _is_timer(task):
+        snapshot.fired[str(task.id)] = task
+    if task.task_spec.bpmn_id:
+        snapshot.done.append(task)
 
 
 def fired_timers(before: Snapshot, after: Snapshot) -> list[Any]:
@@ -66,7 +91,8 @@ def _as_datetime(value: Any) -> datetime | None:
     return TimerEventDefinition.get_datetime(str(value))
 
 
-def _timer_value(task: Any) -> datetime | None:
+def timer_value(task: Any) -> datetime | None:
+    """When a waiting timer event is due, as the workflow holds it."""
     return _as_datetime(task._get_internal_data("event_value"))
 
 
@@ -83,7 +109,7 @@ def task_deadline(workflow: BpmnWorkflow, task: Any) -> tuple[datetime | None, s
     if props.get("due"):
         return _as_datetime(workflow.script_engine.evaluate(task, props["due"])), props.get("due_rule")
     timers = [(v, properties_of(t.task_spec).get("rule")) for t in _boundary_timers(task)
-              if (v := _timer_value(t)) is not None]
+              if (v := timer_value(t)) is not None]
     return min(timers, key=lambda pair: pair[0]) if timers else (None, None)
 
 
@@ -98,6 +124,10 @@ class StepContext:
     calendar: WorkingCalendar
     now: datetime
 
+    @cached_property
+    def connection(self) -> Connection:
+        return self.session.connection()
+
     def case_opener(self) -> str:
         """Who opened the case: the performer of `performer="case_opener"` tasks."""
         query = select(Case.created_by).where(Case.id == self.instance.case_id)
@@ -105,78 +135,71 @@ class StepContext:
 
 
 def project_step(ctx: StepContext, before: Snapshot, after: Snapshot, done_task_id: str | None = None) -> None:
-    """Write the difference between two snapshots, then the instance's route and outcome."""
-    for task_id, task in after.ready.items():
-        if task_id not in before.ready:
-            ctx.session.add(_human_task_row(ctx, task))
-    gone = set(before.ready) - set(after.ready) - {done_task_id}
-    if gone:
-        ctx.session.execute(
-            update(HumanTask).where(HumanTask.id.in_(gone)).values(status=TaskStatus.CANCELLED, completed_at=ctx.now)
-        )
+    """Write the difference between two snapshots: new and withdrawn tasks, set and ended timers."""
+    new_tasks = [human_task_row(ctx, task) for task_id, task in after.ready.items() if task_id not in before.ready]
+    execute_rows(ctx.connection, INSERT_TASKS, new_tasks)
+    gone = [task_id for task_id in before.ready if task_id not in after.ready and task_id != done_task_id]
+    cancelled = {"status": TaskStatus.CANCELLED.value, "completed_at": ctx.now}
+    execute_rows(ctx.connection, CANCEL_TASKS, [{"task_id": task_id, **cancelled} for task_id in gone])
     _project_timers(ctx, before, after)
-    _record_route(ctx)
 
 
-def _human_task_row(ctx: StepContext, task: Any) -> HumanTask:
+def human_task_row(ctx: StepContext, task: Any) -> dict[str, Any]:
+    """The `human_task` row of a ready user task, with its deadline and who may work it."""
     due_at, rule = task_deadline(ctx.workflow, task)
     warn_at = None
     if due_at is not None:
         warn_at = ctx.calendar.warn_at(ctx.now, due_at) if due_at > ctx.now else due_at
     spec = task.task_spec
-    personal = properties_of(spec).get("performer") == "case_opener"
-    return HumanTask(
-        id=str(task.id),
-        instance_id=ctx.instance.id,
-        case_id=ctx.instance.case_id,
-        process_key=ctx.process_key,
-        element_id=spec.bpmn_id,
-        name=spec.bpmn_name or spec.bpmn_id,
-        lane=spec.lane,
-        candidate_group=spec.lane,
-        form_key=properties_of(spec).get("form", ""),
-        status=TaskStatus.READY,
-        personal=personal,
-        assignee=ctx.case_opener() if personal else None,
-        claimed_at=ctx.now if personal else None,
-        created_at=ctx.now,
-        due_at=due_at,
-        sort_due=due_at or NO_DEADLINE,
-        warn_at=warn_at,
-        due_rule=rule,
-    )
+    props = properties_of(spec)
+    personal = props.get("performer") == "case_opener"
+    return {
+        "id": str(task.id), "instance_id": ctx.instance.id, "case_id": ctx.instance.case_id,
+        "process_key": ctx.process_key, "element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
+        "lane": spec.lane, "candidate_group": spec.lane, "form_key": props.get("form", ""),
+        "status": TaskStatus.READY.value, "personal": personal,
+        "assignee": ctx.case_opener() if personal else None, "claimed_at": ctx.now if personal else None,
+        "created_at": ctx.now, "completed_at": None, "completed_by": None,
+        "due_at": due_at, "sort_due": due_at or NO_DEADLINE, "warn_at": warn_at, "due_rule": rule,
+        "reminded_at": None,
+    }
+
+
+def timer_row(ctx: StepContext, task: Any, fires_at: datetime) -> dict[str, Any]:
+    """The `timer` row of a waiting timer event."""
+    spec = task.task_spec
+    return {"id": str(task.id), "instance_id": ctx.instance.id, "case_id": ctx.instance.case_id,
+            "element_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id,
+            "rule": properties_of(spec).get("rule"), "fires_at": fires_at, "fired_at": None, "cancelled_at": None}
 
 
 def _project_timers(ctx: StepContext, before: Snapshot, after: Snapshot) -> None:
-    for task_id, task in after.timers.items():
-        fires_at = _timer_value(task)
-        if task_id not in before.timers and fires_at is not None:
-            ctx.session.add(Timer(
-                id=task_id, instance_id=ctx.instance.id, case_id=ctx.instance.case_id,
-                element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
-                rule=properties_of(task.task_spec).get("rule"), fires_at=fires_at,
-            ))
-    for task_id in set(before.timers) - set(after.timers):
-        fired = before.timers[task_id].state == TaskState.COMPLETED
-        column = "fired_at" if fired else "cancelled_at"
-        ctx.session.execute(update(Timer).where(Timer.id == task_id).values({column: ctx.now}))
+    new_timers = [timer_row(ctx, task, fires_at) for task_id, task in after.timers.items()
+                  if task_id not in before.timers and (fires_at := timer_value(task)) is not None]
+    execute_rows(ctx.connection, INSERT_TIMERS, new_timers)
+    ended = []
+    for task_id in before.timers:
+        if task_id not in after.timers:
+            fired = before.timers[task_id].state == TaskState.COMPLETED
+            ended.append({"timer_id": task_id, "fired_at": ctx.now if fired else None,
+                          "cancelled_at": None if fired else ctx.now})
+    execute_rows(ctx.connection, END_TIMERS, ended)
 
 
-def _record_route(ctx: StepContext) -> None:
-    done = [t for t in ctx.workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id]
-    done.sort(key=lambda t: t.last_state_change)
-    route = [{"id": t.task_spec.bpmn_id, "name": t.task_spec.bpmn_name, "type": type(t.task_spec).__name__}
-             for t in done]
-    if route != ctx.instance.route:
-        ctx.instance.route = route
-    if ctx.instance.outcome is None:
-        _record_outcome(ctx.instance, done)
+def instance_changes(instance: ProcessInstance, before: Snapshot, after: Snapshot) -> dict[str, Any]:
+    """The route if it changed, and the outcome the first time an end event with one is reached."""
+    changes: dict[str, Any] = {}
+    if after.route != before.route:
+        changes["route"] = after.route
+    if instance.outcome is None:
+        changes.update(outcome_of(after.done))
+    return changes
 
 
-def _record_outcome(instance: ProcessInstance, done: list[Any]) -> None:
+def outcome_of(done: list[Any]) -> dict[str, Any]:
+    """The outcome (and its name) of the first end event with one among the completed tasks."""
     for task in done:
         props = properties_of(task.task_spec)
         if isinstance(task.task_spec, EndEvent) and props.get("outcome"):
-            instance.outcome = props["outcome"]
-            instance.outcome_name = task.task_spec.bpmn_name
-            return
+            return {"outcome": props["outcome"], "outcome_name": task.task_spec.bpmn_name}
+    return {}

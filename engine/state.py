@@ -9,19 +9,46 @@ beside each blob so a later SpiffWorkflow upgrade can be migrated row by row.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from engine.definitions import ClockedDuration, ClockedTimeDate
 
 STATE_FORMAT = 1
+
+
+# a task's id, its parent's and its children's are written at every step; formatting a UUID costs more than a lookup
+_uuid_text = lru_cache(maxsize=1 << 15)(str)
+
+
+class LeanTaskConverter(TaskConverter):
+    """SpiffWorkflow's task converter, same output, each lookup made once: it runs for every task of every step."""
+
+    def to_dict(self, task: Task) -> dict[str, Any]:
+        parent, own = task.parent, task.data
+        if parent is None:
+            data, delta = own, {}
+        else:
+            before = parent.data
+            data = {}
+            delta = {"updates": {key: value for key, value in own.items() if key not in before or value != before[key]},
+                     "deletions": [key for key in before if key not in own]}
+        internal = task.internal_data
+        return {
+            "id": _uuid_text(task.id), "parent": _uuid_text(task._parent) if parent is not None else None,
+            "children": [_uuid_text(child) for child in task._children], "last_state_change": task.last_state_change,
+            "state": task.state, "task_spec": task.task_spec.name, "triggered": task.triggered,
+            "internal_data": {} if internal == {} else self.registry.convert(internal), "data": data, "delta": delta,
+        }
 
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -32,6 +59,13 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
+
+    def mapping_to_dict(self, mapping: Any, **kwargs: Any) -> dict[str, Any]:
+        """As SpiffWorkflow's, but a task goes straight to its converter (what the registry would pick)."""
+        task_to_dict = self.registry.convert_to_dict[self.registry.typenames[Task]]
+        convert = self.registry.convert
+        return {_uuid_text(key): task_to_dict(value) if type(value) is Task else convert(value, **kwargs)
+                for key, value in mapping.items()}
 
     def from_dict(self, dct: dict[str, Any], spec: Any = None, subprocess_specs: Any = None) -> BpmnWorkflow:
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
@@ -46,6 +80,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
 def _registry() -> Any:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = SpeclessWorkflowConverter
+    config[Task] = LeanTaskConverter
     config[ClockedTimeDate] = TimerConditionalEventDefinitionConverter
     config[ClockedDuration] = TimerConditionalEventDefinitionConverter
     return BpmnWorkflowSerializer.configure(config)
@@ -76,6 +111,13 @@ def data_from_json(stored: dict[str, Any]) -> dict[str, Any]:
     return restored
 
 
+class CachedWorkflow(NamedTuple):
+    """A live workflow and what the projections showed of it when it was stored (the next step's "before")."""
+
+    workflow: BpmnWorkflow
+    snapshot: Any
+
+
 class WorkflowCache:
     """Live workflows keyed by instance id and revision.
 
@@ -85,17 +127,17 @@ class WorkflowCache:
 
     def __init__(self, size: int = 256) -> None:
         self._size = size
-        self._entries: OrderedDict[str, tuple[int, BpmnWorkflow]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, CachedWorkflow]] = OrderedDict()
 
-    def take(self, instance_id: str, revision: int) -> BpmnWorkflow | None:
+    def take(self, instance_id: str, revision: int) -> CachedWorkflow | None:
         """The cached workflow at exactly this revision, removed from the cache (the taker may change it)."""
         entry = self._entries.pop(instance_id, None)
         if entry is None or entry[0] != revision:
             return None
         return entry[1]
 
-    def put(self, instance_id: str, revision: int, workflow: BpmnWorkflow) -> None:
-        self._entries[instance_id] = (revision, workflow)
+    def put(self, instance_id: str, revision: int, workflow: BpmnWorkflow, snapshot: Any = None) -> None:
+        self._entries[instance_id] = (revision, CachedWorkflow(workflow, snapshot))
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
 

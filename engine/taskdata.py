@@ -54,7 +54,7 @@ def parse_constraints(raw: str | None, form_key: str | None = None) -> Constrain
 
 def form_fields(form_key: str) -> list[str]:
     """The top-level fields a form owns (what a completion of it clears first)."""
-    return list(forms.load_form(form_key).get("properties", {}))
+    return list(forms.form_fields(form_key))
 
 
 def validate_submission(form_key: str, data: object, constraints: Constraints) -> list[FieldError]:

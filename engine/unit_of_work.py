@@ -5,6 +5,9 @@ already carrying the restricted script engine and the engine's clock (there is n
 fallback). Audit events are collected during the step and appended together just before commit, so
 the chain's lock is held for a few inserts, not for a whole SpiffWorkflow step. Hooks (caching the
 workflows the transaction changed, queueing work) run only once the commit has succeeded.
+
+A cached workflow keeps the projection snapshot of its last step, which is the "before" of the next
+(`snapshot`); the rows a step writes go through `connection` as Core statements (engine/rows.py).
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from engine.audit import PendingEvent, append_events
 from engine.db import Database
 from engine.definitions import parsed_specs
 from engine.models import ProcessDefinition, ProcessInstance
+from engine.projection import Snapshot, take_snapshot
 from engine.scripting import script_engine
 from engine.state import WorkflowCache, load_workflow
 
@@ -37,6 +42,15 @@ class UnitOfWork:
     events: list[PendingEvent] = field(default_factory=list)
     hooks: list[Callable[[], None]] = field(default_factory=list)
     _live: dict[str, tuple[ProcessInstance, BpmnWorkflow]] = field(default_factory=dict)
+    _snapshots: dict[str, Snapshot] = field(default_factory=dict)
+    _connection: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        """The transaction's connection, for Core statements (they join the session's transaction)."""
+        if self._connection is None:
+            self._connection = self.session.connection()
+        return self._connection
 
     def record(self, action: str, *, actor: str, payload: dict[str, Any] | None = None, case_id: str | None = None,
                instance_id: str | None = None, task_id: str | None = None) -> None:
@@ -55,23 +69,37 @@ class UnitOfWork:
         """Cache the workflow at the instance's revision once the transaction has committed."""
         self._live[instance.id] = (instance, workflow)
 
+    def snapshot(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> Snapshot:
+        """The projections' view of the checked-out workflow before this step (kept from the last one if cached)."""
+        return self._snapshots.pop(instance.id, None) or take_snapshot(workflow)
+
+    def remember(self, instance: ProcessInstance, snapshot: Snapshot) -> None:
+        """The projections' view after a step: cached with the workflow as the next step's "before"."""
+        self._snapshots[instance.id] = snapshot
+
     @contextmanager
     def checkout(self, instance: ProcessInstance) -> Iterator[BpmnWorkflow]:
         """The instance's live workflow for this step; if the step fails, no cache entry survives it."""
         instance_id = instance.id  # a failed flush expires `instance`: reading it afterwards would raise
-        workflow = WORKFLOWS.take(instance_id, instance.revision)
-        if workflow is None:
+        cached = WORKFLOWS.take(instance_id, instance.revision)
+        if cached is None:
             workflow = read_workflow(self.session, instance, self.now)
+        else:
+            workflow = cached.workflow
+            if cached.snapshot is not None:
+                self._snapshots[instance_id] = cached.snapshot
         workflow.script_engine = script_engine(self.now)
         try:
             yield workflow
         except BaseException:
             self._live.pop(instance_id, None)
+            self._snapshots.pop(instance_id, None)
             raise
         self.keep(instance, workflow)
 
     def _commit_hooks(self) -> list[Callable[[], None]]:
-        cached = [(instance.id, instance.revision, workflow) for instance, workflow in self._live.values()]
+        cached = [(instance.id, instance.revision, workflow, self._snapshots.get(instance.id))
+                  for instance, workflow in self._live.values()]
 
         def cache_workflows() -> None:
             for entry in cached:

@@ -39,6 +39,7 @@ __all__ = [
     "UnknownForm",
     "form_exists",
     "field_schema",
+    "form_fields",
     "form_keys",
     "load_form",
     "missing_message",
@@ -86,6 +87,12 @@ def form_exists(key: str) -> bool:
 def load_form(key: str) -> dict[str, Any]:
     """The form's JSON Schema: a copy, so a caller cannot change what validation uses."""
     return copy.deepcopy(_schema(key))
+
+
+@cache
+def form_fields(key: str) -> tuple[str, ...]:
+    """The top-level properties of form `key`, in schema order (read on every completion, so kept)."""
+    return tuple(_schema(key).get("properties", {}))
 
 
 def validate_form(key: str, data: object) -> list[FieldError]:

@@ -9,16 +9,24 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import access
 from engine.access import Actor
 from engine.calendar import default_calendar
 from engine.definitions import properties_of
-from engine.errors import FieldProblem, FormInvalid, InstanceChanged
+from engine.errors import FieldProblem, FormInvalid
 from engine.models import Case, InstanceStatus, ProcessDefinition, ProcessInstance
 from engine.notifications.events import notify_timers_fired
-from engine.projection import Snapshot, StepContext, fired_timers, new_handoffs, project_step, take_snapshot
+from engine.projection import (
+    Snapshot,
+    StepContext,
+    fired_timers,
+    instance_changes,
+    new_handoffs,
+    project_step,
+    take_snapshot,
+)
+from engine.rows import update_instance
 from engine.runtime.deploy import latest_definition
 from engine.runtime.failures import BackgroundFailure, handoff_failure, is_incident_cause, record_incident
 from engine.state import STATE_FORMAT, data_to_json, dump_workflow
@@ -64,17 +72,12 @@ def advance(
     after = take_snapshot(workflow)
     ctx = StepContext(uow.session, instance, process_key, workflow, default_calendar(), uow.now)
     had_outcome = instance.outcome is not None
-    project_step(ctx, before, after, done_task_id)
-    if workflow.is_completed():
-        instance.status, instance.completed_at = InstanceStatus.COMPLETED, uow.now
     handoffs = new_handoffs(before, after)
-    if handoffs:
-        instance.starts_process = properties_of(handoffs[-1].task_spec)["starts_process"]
-    instance.state = dump_workflow(workflow)
-    try:
-        uow.session.flush()
-    except StaleDataError as exc:
-        raise InstanceChanged("someone else changed this case first; reload and try again") from exc
+    uow.session.flush()  # what the step added through the session (records of the submission) goes first
+    # the optimistic lock before any projection row: a writer that lost the race stops here, not on a duplicate
+    update_instance(uow.connection, instance, _instance_changes(uow, instance, workflow, before, after, handoffs))
+    project_step(ctx, before, after, done_task_id)
+    uow.remember(instance, after)
     if not had_outcome and instance.outcome is not None:
         uow.record("outcome_reached", actor=actor.username, case_id=instance.case_id, instance_id=instance.id,
                    payload={"outcome": instance.outcome, "name": instance.outcome_name})
@@ -86,6 +89,17 @@ def advance(
         notify_timers_fired(uow, instance.case_id, process_key, fired, new_tasks)
     for end_task in handoffs:
         _hand_off(uow, instance, end_task, actor)
+
+
+def _instance_changes(uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow, before: Snapshot,
+                      after: Snapshot, handoffs: list[Any]) -> dict[str, Any]:
+    changes = instance_changes(instance, before, after)
+    if workflow.is_completed():
+        changes.update(status=InstanceStatus.COMPLETED.value, completed_at=uow.now)
+    if handoffs:
+        changes["starts_process"] = properties_of(handoffs[-1].task_spec)["starts_process"]
+    changes["state"] = dump_workflow(workflow)
+    return changes
 
 
 def _record_timer_fired(uow: UnitOfWork, instance: ProcessInstance, timer_task: Any) -> None:

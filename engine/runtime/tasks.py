@@ -9,8 +9,8 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, defer
 
 from engine import access
 from engine.access import Actor
@@ -18,8 +18,8 @@ from engine.db import Database
 from engine.definitions import properties_of
 from engine.errors import InstanceChanged, StaleState, StepFailed
 from engine.models import HumanTask, ProcessInstance, TaskStatus
-from engine.projection import take_snapshot
 from engine.records import record_submission
+from engine.rows import COMPLETE_TASK, committed, run
 from engine.runtime.failures import step_failure
 from engine.runtime.steps import advance, validated
 from engine.taskdata import apply_submission, parse_constraints
@@ -37,10 +37,31 @@ class TaskChange:
 
 
 def _open_task(session: Session, task_id: str, actor: Actor) -> HumanTask:
-    task = access.require_task_visible(actor, session.get(HumanTask, task_id, with_for_update=True))
+    return _require_ready(actor, session.get(HumanTask, task_id, with_for_update=True))
+
+
+def _require_ready(actor: Actor, task: HumanTask | None) -> HumanTask:
+    task = access.require_task_visible(actor, task)
     if task.status != TaskStatus.READY:
         raise StaleState(f"this task is already {task.status}")
     return task
+
+
+# one statement for the task (locked) and its instance; a cached workflow needs neither the stored state
+# nor the route, and a cache miss loads the state when it reads it
+_TASK_AND_INSTANCE = (
+    select(HumanTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+    .where(HumanTask.id == bindparam("task_id"))
+    .options(defer(ProcessInstance.state), defer(ProcessInstance.route))
+    .with_for_update(of=HumanTask)
+)
+
+
+def _open_task_and_instance(session: Session, task_id: str, actor: Actor) -> tuple[HumanTask, ProcessInstance]:
+    found = session.execute(_TASK_AND_INSTANCE, {"task_id": task_id}).one_or_none()
+    task = _require_ready(actor, found[0] if found else None)
+    assert found is not None  # _require_ready raised NotFound otherwise
+    return task, found[1]
 
 
 def claim_task(db: Database, task_id: str, actor: Actor, now: datetime) -> TaskChange:
@@ -97,10 +118,9 @@ def complete_task(db: Database, task_id: str, data: dict[str, Any], actor: Actor
 
 def _complete_task_once(db: Database, task_id: str, data: dict[str, Any], actor: Actor, now: datetime) -> TaskChange:
     with unit_of_work(db, now) as uow:
-        task = _open_task(uow.session, task_id, actor)
+        task, instance = _open_task_and_instance(uow.session, task_id, actor)
         if task.assignee not in (None, actor.username):
             raise StaleState("this task is claimed by someone else")
-        instance = uow.session.get_one(ProcessInstance, task.instance_id)
         with uow.checkout(instance) as workflow:
             _run_user_task(uow, instance, workflow, task, data, actor)
         return TaskChange(task.id, task.status, task.assignee, instance.revision)
@@ -116,14 +136,20 @@ def _run_user_task(
     constraints = parse_constraints(properties_of(spiff_task.task_spec).get("constraints"), task.form_key)
     stamped = {**data, "author": actor.username, "completed_at": uow.now.isoformat(), "case_id": task.case_id}
     submitted = validated(task.form_key, stamped, pointer_prefix="/data", constraints=constraints)
-    before = take_snapshot(workflow)
+    before = uow.snapshot(instance, workflow)
     with step_failure(instance, task.element_id):
         apply_submission(spiff_task.data, task.form_key, task.element_id, submitted, uow.now.isoformat())
         spiff_task.run()
-        task.status, task.completed_at, task.completed_by = TaskStatus.COMPLETED, uow.now, actor.username
-        task.assignee = task.assignee or actor.username
+        _finish(uow, task, actor)
         record_submission(uow.session, task, submitted, uow.now)
         advance(uow, instance, task.process_key, workflow, before, actor, done_task_id=task.id)
     uow.record("task_completed", actor=actor.username, case_id=task.case_id, instance_id=instance.id,
                task_id=task.id, payload={"name": task.name, "element_id": task.element_id, "form": task.form_key,
                                          "data": submitted})
+
+
+def _finish(uow: UnitOfWork, task: HumanTask, actor: Actor) -> None:
+    done = {"status": TaskStatus.COMPLETED.value, "completed_at": uow.now, "completed_by": actor.username,
+            "assignee": task.assignee or actor.username}
+    run(uow.connection, COMPLETE_TASK, {"task_id": task.id, **done})
+    committed(task, done)

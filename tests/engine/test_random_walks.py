@@ -32,8 +32,8 @@ from tests.factories import deploy
 from tests.strategies import submissions
 
 DIAGRAMS = ["mash_screening", "strategy_discussion", "cp_conference", "lado_allegation"]
-WALKS_PER_DIAGRAM = 6
-STEPS_PER_WALK = 25
+WALKS_PER_DIAGRAM = 5
+STEPS_PER_WALK = 20
 
 
 @pytest.fixture
