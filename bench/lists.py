@@ -1,7 +1,7 @@
 """p50 and p95 of every list at 10 k, 100 k and 1 M human-task rows: the task queue with every filter and cursor
 pages 1, 2 and 20, the managers' breaches and at-risk lists, and a case's history.
 
-    .venv/bin/python bench/lists.py [--url postgresql://…] [--sizes 10000,100000,1000000]
+    .venv/bin/python -m bench.lists [--url postgresql://…] [--sizes 10000,100000,1000000]
 
 Builds a fresh database (a temp SQLite file, or the PostgreSQL database given, whose public schema is
 replaced) and grows it to each size with bulk inserts: tasks over 12 lanes, 30 % ready, deadlines

@@ -1,7 +1,7 @@
 """How long the timer sweep's selection takes with 10 k, 100 k and 1 M waiting timers, 100 of them due, beside
 a year of history (2 M fired or cancelled timer rows).
 
-    .venv/bin/python bench/timer_sweep.py [--url postgresql://…] [--sizes 10000,100000,1000000] [--history 2000000]
+    .venv/bin/python -m bench.timer_sweep [--url postgresql://…] [--sizes 10000,100000,1000000] [--history 2000000]
 
 Builds a fresh database (a temp SQLite file, or the PostgreSQL database given, whose public schema is
 replaced), bulk-inserts the history once, then grows the waiting timers to each size and times
