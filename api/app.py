@@ -25,6 +25,7 @@ from api.errors import register_error_handlers
 from api.form_schemas.views import blp as forms_blp
 from api.headers import init_serving
 from api.incidents.views import blp as incidents_blp
+from api.notifications.views import blp as notifications_blp
 from api.openapi import create_api
 from api.pages import init_jinja, page_engine_error, page_http_error
 from api.pages.auth import sign_in_blp, sign_out_blp
@@ -38,6 +39,7 @@ from api.permissions import authorise, require_declared_rule
 from api.rate_limits import init_rate_limits
 from api.referrals.views import blp as referrals_blp
 from api.settings import secret_key, security_settings
+from api.sla.views import blp as sla_blp
 from api.tasks.views import blp as tasks_blp
 from api.tokens.views import blp as tokens_blp
 from engine.db import Database
@@ -55,6 +57,8 @@ API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (alerts_blp, authenticate),
     (tokens_blp, authenticate),
     (incidents_blp, authenticate),
+    (notifications_blp, authenticate),
+    (sla_blp, authenticate),
 ]
 
 PAGE_BLUEPRINTS: list[tuple[PageBlueprint, Callable[[], Any]]] = [

@@ -49,13 +49,14 @@ def users() -> None:
 @click.option("--display-name", default=None)
 @click.option("--password-stdin", is_flag=True, help="read the password from the first line of stdin")
 @click.option("--prompt-password", is_flag=True, help="ask for the password (not needed with OIDC sign-in)")
+@click.option("--email", default=None, help="where deadline notifications are e-mailed")
 def create_user_command(username: str, groups: tuple[str, ...], display_name: str | None, password_stdin: bool,
-                        prompt_password: bool) -> None:
+                        prompt_password: bool, email: str | None) -> None:
     """Create USERNAME in the given groups, with a password for signing in to the pages."""
     password = _read_password(password_stdin) if password_stdin or prompt_password else None
     try:
         accounts.create_user(_db(), username, groups, _now(), display_name=display_name, password=password,
-                             actor=CLI_ACTOR)
+                             actor=CLI_ACTOR, email=email)
     except EngineError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"created {username} in {', '.join(sorted(groups))}")

@@ -66,6 +66,13 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, Permission]] = {
     "incidents.IncidentById": {"GET": P.HANDLE_INCIDENTS},
     "incidents.RetryIncident": {"POST": P.HANDLE_INCIDENTS},
     "alerts.Alerts": {"GET": P.READ_ALERTS},
+    "notifications.Notifications": {"GET": P.OWN_ACCOUNT},
+    "notifications.ReadNotification": {"POST": P.OWN_ACCOUNT},
+    "sla.Breaches": {"GET": P.READ_SLA},
+    "sla.AtRisk": {"GET": P.READ_SLA},
+    "sla.Summary": {"GET": P.READ_SLA},
+    "sla.Indicators": {"GET": P.READ_SLA},
+    "sla.Timers": {"GET": P.READ_SLA},
 }
 
 

@@ -96,6 +96,7 @@ class Permission(StrEnum):
     OWN_ACCOUNT = "own_account"          # one's own tokens, home page and sign-out
     HANDLE_INCIDENTS = "handle_incidents"  # list and retry failed background steps
     READ_ALERTS = "read_alerts"          # what the engine raised (a broken audit chain)
+    READ_SLA = "read_sla"                # breaches, at-risk work and indicators of the teams one manages
 
 
 SIGNED_IN = None
@@ -114,7 +115,28 @@ ROLES_FOR: dict[Permission, frozenset[str] | None] = {
     Permission.OWN_ACCOUNT: SIGNED_IN,
     Permission.HANDLE_INCIDENTS: frozenset({Role.PROCESS_OWNER, Role.ADMINISTRATOR}),
     Permission.READ_ALERTS: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
+    Permission.READ_SLA: frozenset({*MANAGERS, Role.CP_UNIT}),
 }
+
+_MASH_LANES = frozenset({"referrer", "mash_business_support", "mash_screener", *PARTNER_AGENCIES, "mash_manager",
+                         "edt"})
+_CHILD_PROTECTION_LANES = frozenset({"social_worker", "team_manager", "core_group", "cp_unit", "cp_chair",
+                                     "conference_member", "mash_partner_police"})
+_LADO_LANES = frozenset({"lado", "lado_manager", "employer_case_manager", "dsl", "hr", "mash_partner_police"})
+# The lanes (groups) whose deadlines each manager answers for (domain §7); senior managers answer for all.
+MANAGED_LANES: dict[str, frozenset[str]] = {
+    Role.MASH_MANAGER: _MASH_LANES,
+    Role.TEAM_MANAGER: _CHILD_PROTECTION_LANES,
+    Role.CP_UNIT: frozenset({"cp_unit", "cp_chair", "conference_member", "core_group"}),
+    Role.LADO_MANAGER: _LADO_LANES,
+    Role.SERVICE_MANAGER: _MASH_LANES | _CHILD_PROTECTION_LANES | _LADO_LANES,
+    Role.HEAD_OF_SERVICE: _MASH_LANES | _CHILD_PROTECTION_LANES | _LADO_LANES,
+}
+
+
+def managed_lanes(actor: Actor) -> frozenset[str]:
+    """Every lane whose deadlines the actor manages (none for someone who manages no team)."""
+    return frozenset().union(*(MANAGED_LANES.get(group, frozenset()) for group in actor.groups))
 
 
 @dataclass(frozen=True)

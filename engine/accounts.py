@@ -49,9 +49,9 @@ class Account:
 
 def create_user(
     db: Database, username: str, groups: Iterable[str], now: datetime, *, display_name: str | None = None,
-    password: str | None = None, actor: str = "system",
+    password: str | None = None, actor: str = "system", email: str | None = None,
 ) -> None:
-    """Create a user in the given groups; every group must already exist."""
+    """Create a user in the given groups; every group must already exist. `email`: where notifications go."""
     wanted = sorted(set(groups))
     if password is not None:
         _check_strength(password)
@@ -60,7 +60,7 @@ def create_user(
         if session.scalar(select(User.id).where(User.username == username)):
             raise InvalidInput(f"user {username} already exists")
         _require_groups(session, wanted)
-        user = User(username=username, display_name=display_name or username, created_at=now,
+        user = User(username=username, display_name=display_name or username, created_at=now, email=email,
                     password_hash=_HASHER.hash(password) if password else None)
         session.add(user)
         session.flush()

@@ -24,6 +24,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -181,13 +182,26 @@ class ProcessInstance(Base):
     __mapper_args__ = {"version_id_col": revision}  # optimistic lock: UPDATE ... WHERE revision = :seen
 
 
+# "No deadline" as a real value, so every list orders by an indexed, non-null key (no COALESCE, no sort).
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 class HumanTask(Base):
-    """A READY (or once-ready) user task: what task queues read."""
+    """A READY (or once-ready) user task: what task queues read.
+
+    `sort_due` is `due_at`, or NO_DEADLINE when there is none: lists order and page on (sort_due, id),
+    which the indexes below serve in order, so a page costs O(page) at any table size.
+    """
 
     __tablename__ = "human_task"
     __table_args__ = (
-        Index("ix_human_task_queue", "candidate_group", "status", "due_at"),
-        Index("ix_human_task_assignee", "assignee", "status", "due_at"),
+        Index("ix_human_task_queue", "candidate_group", "status", "sort_due", "id"),
+        Index("ix_human_task_queue_process", "candidate_group", "status", "process_key", "sort_due", "id"),
+        Index("ix_human_task_assignee", "assignee", "status", "sort_due", "id"),
+        Index("ix_human_task_rule", "process_key", "element_id", "completed_at"),
+        Index("ix_human_task_created", "created_at"),
+        Index("ix_human_task_to_remind", "warn_at", sqlite_where=text("status = 'ready' AND reminded_at IS NULL"),
+              postgresql_where=text("status = 'ready' AND reminded_at IS NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -207,15 +221,29 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(100))
     due_at: Mapped[datetime | None]
+    sort_due: Mapped[datetime] = mapped_column(default=NO_DEADLINE)
     warn_at: Mapped[datetime | None]
     due_rule: Mapped[str | None] = mapped_column(String(20))
+    reminded_at: Mapped[datetime | None]  # when the level-0 reminder went out (once per task)
+
+
+WAITING_TIMER = "fired_at IS NULL AND cancelled_at IS NULL"
 
 
 class Timer(Base):
-    """A waiting timer event; the worker's only scan is `fires_at <= now AND fired_at IS NULL`."""
+    """A timer event: waiting, fired or cancelled.
+
+    The sweep reads only waiting rows through a partial index (`ix_timer_waiting`), so a year of fired
+    and cancelled history beside them costs nothing; `ix_timer_fired` (fired rows only) serves lateness
+    reports by `fired_at`, and being partial it is never a way to the waiting rows.
+    """
 
     __tablename__ = "timer"
-    __table_args__ = (Index("ix_timer_due", "fired_at", "fires_at"),)
+    __table_args__ = (
+        Index("ix_timer_fired", "fired_at", "fires_at", sqlite_where=text("fired_at IS NOT NULL"),
+              postgresql_where=text("fired_at IS NOT NULL")),
+        Index("ix_timer_waiting", "fires_at", sqlite_where=text(WAITING_TIMER), postgresql_where=text(WAITING_TIMER)),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instance.id"), index=True)
@@ -257,6 +285,48 @@ class Incident(Base):
     last_tried_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class EmailStatus(StrEnum):
+    """Where a notification's e-mail is: waiting to go, being handed to the server, sent, or not e-mailed."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    NO_ADDRESS = "no_address"
+    UNCERTAIN = "uncertain"  # a sender died mid-hand-off: never resent (at most once), raised as an alert
+
+
+class Notification(Base):
+    """One message to one user: in their in-app list, and (if they have an address) in the e-mail outbox.
+
+    Written in the transaction of the event that causes it; the outbox sender claims pending rows one at
+    a time, marks them `sending`, hands them to the SMTP server, then marks them `sent`.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_user", "username", "created_at", "id"),
+        Index("ix_notification_outbox", "next_attempt_at", sqlite_where=text("email_status = 'pending'"),
+              postgresql_where=text("email_status = 'pending'")),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    email_to: Mapped[str | None] = mapped_column(String(320))
+    email_status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditPayload(Base):
@@ -338,6 +408,7 @@ class User(Base):
     created_at: Mapped[datetime]
     # "issuer|sub" of the identity provider account this user signs in with (OIDC), once linked.
     oidc_subject: Mapped[str | None] = mapped_column(String(300), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))  # where notifications are e-mailed, if anywhere
 
 
 class Group(Base):

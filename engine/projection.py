@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.definitions import properties_of
-from engine.models import Case, ProcessInstance, TaskStatus
+from engine.models import NO_DEADLINE, Case, ProcessInstance, TaskStatus
 from engine.rows import CANCEL_TASKS, END_TIMERS, INSERT_TASKS, INSERT_TIMERS, execute_rows
 from engine.walk import walk_tasks
 
@@ -37,6 +37,7 @@ class Snapshot:
     handoffs: dict[str, Any] = field(default_factory=dict)
     done: list[Any] = field(default_factory=list)  # completed tasks with a BPMN id, in the order they finished
     route: Route = field(default_factory=list)
+    fired: dict[str, Any] = field(default_factory=dict)  # completed timer events
 
 
 def _is_timer(task: Any) -> bool:
@@ -67,13 +68,16 @@ def take_snapshot(workflow: BpmnWorkflow) -> Snapshot:
 def _add_completed(snapshot: Snapshot, task: Any) -> None:
     if _hands_off(task):
         snapshot.handoffs[str(task.id)] = task
+    if _is_timer(task):
+        snapshot.fired[str(task.id)] = task
     if task.task_spec.bpmn_id:
         snapshot.done.append(task)
 
 
 def fired_timers(before: Snapshot, after: Snapshot) -> list[Any]:
-    """Timers that were waiting before the step and fired during it (by a sweep or a completion)."""
-    return [t for task_id, t in before.timers.items() if task_id not in after.timers and t.state == TaskState.COMPLETED]
+    """Timers that fired during the step: ones that were waiting (fired by a sweep or a completion), and
+    ones whose time had already passed when they were reached, which fire without ever waiting."""
+    return [t for task_id, t in after.fired.items() if task_id not in before.fired]
 
 
 def new_handoffs(before: Snapshot, after: Snapshot) -> list[Any]:
@@ -156,7 +160,8 @@ def human_task_row(ctx: StepContext, task: Any) -> dict[str, Any]:
         "status": TaskStatus.READY.value, "personal": personal,
         "assignee": ctx.case_opener() if personal else None, "claimed_at": ctx.now if personal else None,
         "created_at": ctx.now, "completed_at": None, "completed_by": None,
-        "due_at": due_at, "warn_at": warn_at, "due_rule": rule,
+        "due_at": due_at, "sort_due": due_at or NO_DEADLINE, "warn_at": warn_at, "due_rule": rule,
+        "reminded_at": None,
     }
 
 

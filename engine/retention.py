@@ -38,6 +38,7 @@ from engine.models import (
     HumanTask,
     Incident,
     InstanceStatus,
+    Notification,
     ProcessInstance,
     ScaleRecord,
     Timer,
@@ -197,7 +198,7 @@ def _anonymise(session: Session, case_id: str) -> None:
 
 
 def _delete(session: Session, case_id: str) -> None:
-    for model in (Timer, HumanTask, Incident):
+    for model in (Timer, HumanTask, Incident, Notification):
         session.execute(delete(model).where(model.case_id == case_id))
     session.execute(update(ProcessInstance).where(ProcessInstance.case_id == case_id)
                     .values(parent_instance_id=None).execution_options(synchronize_session=False))

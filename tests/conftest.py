@@ -33,6 +33,7 @@ from engine.models import (
     HumanTask,
     Incident,
     Membership,
+    Notification,
     ProcessDefinition,
     ProcessInstance,
     ReferenceCounter,
@@ -99,9 +100,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 _TABLES_TO_EMPTY = [
-    AuditEvent, AuditPayload, AuditCheckpoint, Alert, FormDraft, ScaleRecord, FamilyNetwork, Incident, Timer, HumanTask,
-    ProcessInstance, BreakGlass, CaseRestriction, Case, ReferenceCounter, ProcessDefinition, ApiToken, WebSession,
-    Membership, User,
+    AuditEvent, AuditPayload, AuditCheckpoint, Alert, Notification, FormDraft, ScaleRecord, FamilyNetwork, Incident,
+    Timer, HumanTask, ProcessInstance, BreakGlass, CaseRestriction, Case, ReferenceCounter, ProcessDefinition,
+    ApiToken, WebSession, Membership, User,
 ]
 
 

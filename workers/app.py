@@ -1,4 +1,5 @@
-"""The Celery app: kombu's SQLAlchemy transport on SQLite by default (no broker server), Redis in production."""
+"""The Celery app: kombu's SQLAlchemy transport on SQLite by default (no broker server); Redis (or any
+broker) when SOSFLOW_BROKER_URL names one, e.g. `redis://localhost:6379/0`."""
 
 from __future__ import annotations
 
@@ -29,8 +30,12 @@ def broker_url() -> str:
 
 
 def make_celery(url: str | None = None) -> Celery:
-    app = Celery("sosflow", broker=url or broker_url(), include=["workers.timers", "workers.audit"])
+    broker = url or broker_url()
+    app = Celery("sosflow", broker=broker, include=["workers.timers", "workers.audit", "workers.notifications"])
     app.conf.update(
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options=_transport_options(broker),
         task_default_queue=QueueNames.TIMERS,
         task_ignore_result=True,
         beat_schedule=BEAT_SCHEDULE,
@@ -39,6 +44,14 @@ def make_celery(url: str | None = None) -> Celery:
         timezone="UTC",
     )
     return app
+
+
+def _transport_options(broker: str) -> dict[str, int]:
+    """Redis redelivers an unacknowledged message after `visibility_timeout`: it must outlast the longest
+    countdown (one sweep interval). A message lost with a killed worker is found again by the next sweep."""
+    if not broker.startswith(("redis://", "rediss://")):
+        return {}
+    return {"visibility_timeout": int(os.environ.get("SOSFLOW_BROKER_VISIBILITY_TIMEOUT", "300"))}
 
 
 celery = make_celery()

@@ -24,7 +24,7 @@ def get_case_view(session: Session, actor: Actor, case_id: str) -> dict[str, Any
     ).all()
     open_tasks = list(session.scalars(
         select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.status == TaskStatus.READY)
-        .order_by(HumanTask.due_at, HumanTask.id)
+        .order_by(HumanTask.sort_due, HumanTask.id)
     ))
     timers = list(session.scalars(
         select(Timer).where(Timer.case_id == case.id, Timer.fired_at.is_(None), Timer.cancelled_at.is_(None))

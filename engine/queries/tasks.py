@@ -1,15 +1,17 @@
-"""Task queue reads: filtered, sorted by due date, keyset-paginated on (due_at, id)."""
+"""Task queue reads: filtered, sorted by due date, keyset-paginated on (sort_due, id), each page read in index order."""
 
 from __future__ import annotations
 
 import base64
+import heapq
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
 import forms
@@ -18,12 +20,9 @@ from engine.access import Actor
 from engine.definitions import properties_of
 from engine.definitions.expressions import decision_fields
 from engine.errors import Forbidden, InvalidInput
-from engine.models import AuditEvent, Case, HumanTask, ProcessInstance, TaskStatus, UTCDateTime
+from engine.models import AuditEvent, Case, HumanTask, ProcessInstance, TaskStatus
 from engine.taskdata import parse_constraints, prefill
 from engine.unit_of_work import read_workflow
-
-NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
-_SORT_DUE: ColumnElement[datetime] = func.coalesce(HumanTask.due_at, literal(NO_DEADLINE, UTCDateTime()))
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class TaskPage:
 
 
 def encode_cursor(task: HumanTask) -> str:
-    due = (task.due_at or NO_DEADLINE).isoformat()
+    due = task.sort_due.isoformat()
     return base64.urlsafe_b64encode(orjson.dumps([due, task.id])).decode("ascii")
 
 
@@ -67,34 +66,67 @@ def _foreign_cursor() -> InvalidInput:
     return InvalidInput("the cursor is not one this API issued", details=[{"pointer": "/cursor"}])
 
 
-def _queue_query(actor: Actor, wanted: TaskFilter, now: datetime) -> Select[HumanTask]:
+def queue_queries(actor: Actor, wanted: TaskFilter, now: datetime, limit: int,
+                  after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
+    """One query per index range that together make the queue, each ordered by (sort_due, id) and limited.
+
+    A person's own claimed tasks come from the assignee index; a group queue from that group's range of
+    the queue index (with the process in it when one is asked for). Several groups are several ranges,
+    merged in order by `first_rows`: each range is read in index order, so nothing is sorted.
+    """
     if wanted.group is not None and wanted.group not in actor.groups:
         raise Forbidden(f"you are not a member of the group {wanted.group}")
     groups = [wanted.group] if wanted.group else sorted(actor.groups)
-    query = select(HumanTask).where(HumanTask.candidate_group.in_(groups), HumanTask.status == wanted.status,
+    if wanted.assigned_to_me:
+        ranges = [HumanTask.assignee == actor.username]
+    else:
+        ranges = [HumanTask.candidate_group == group for group in groups]
+    return [_ranged(_filtered(actor, wanted, now, groups).where(where), after, limit) for where in ranges]
+
+
+def _filtered(actor: Actor, wanted: TaskFilter, now: datetime, groups: list[str]) -> Select[HumanTask]:
+    query = select(HumanTask).where(HumanTask.status == wanted.status,
                                     HumanTask.personal.is_(False) | (HumanTask.assignee == actor.username))
     if wanted.assigned_to_me:
-        query = query.where(HumanTask.assignee == actor.username)
+        query = query.where(HumanTask.candidate_group.in_(groups))
     if wanted.process:
         query = query.where(HumanTask.process_key == wanted.process)
     if wanted.overdue:
-        query = query.where(HumanTask.due_at < now)
+        query = query.where(HumanTask.sort_due < now)
     if wanted.step:
         query = query.where(HumanTask.element_id == wanted.step)
     if wanted.due_before is not None:
-        query = query.where(HumanTask.due_at < wanted.due_before)
+        query = query.where(HumanTask.sort_due < wanted.due_before)
     return query
+
+
+def _ranged(query: Select[HumanTask], after: tuple[datetime, str] | None,
+            limit: int) -> Select[HumanTask]:
+    if after is not None:
+        query = query.where(tuple_(HumanTask.sort_due, HumanTask.id) > tuple_(*after))
+    return query.order_by(HumanTask.sort_due, HumanTask.id).limit(limit)
+
+
+def first_rows(session: Session, queries: list[Select[HumanTask]], limit: int) -> list[HumanTask]:
+    """The first `limit` rows of several (sort_due, id)-ordered queries, merged in that order.
+
+    With several ranges only their keys are read (from the index alone), merged, and then the page's
+    rows fetched by id: loading every range's rows would cost ranges × page.
+    """
+    if len(queries) == 1:
+        return list(session.scalars(queries[0]))
+    ranges = [session.execute(query.with_only_columns(HumanTask.sort_due, HumanTask.id)).all() for query in queries]
+    ids = [task_id for _, task_id in islice(heapq.merge(*ranges), limit)]
+    rows = {task.id: task for task in session.scalars(select(HumanTask).where(HumanTask.id.in_(ids)))}
+    return [rows[task_id] for task_id in ids]
 
 
 def list_tasks_for_actor(
     session: Session, actor: Actor, wanted: TaskFilter, now: datetime, limit: int = 50, cursor: str | None = None
 ) -> TaskPage:
     """One page of the actor's queue, soonest deadline first (tasks with no deadline last)."""
-    query = _queue_query(actor, wanted, now)
-    if cursor:
-        due, task_id = decode_cursor(cursor)
-        query = query.where(tuple_(_SORT_DUE, HumanTask.id) > tuple_(due, task_id))
-    rows = list(session.scalars(query.order_by(_SORT_DUE, HumanTask.id).limit(limit + 1)))
+    after = decode_cursor(cursor) if cursor else None
+    rows = first_rows(session, queue_queries(actor, wanted, now, limit + 1, after), limit + 1)
     more = len(rows) > limit
     items = rows[:limit]
     return TaskPage(items, encode_cursor(items[-1]) if more and items else None)
@@ -140,5 +172,7 @@ def _current_data(session: Session, task: HumanTask, now: datetime) -> dict[str,
 
 def count_open_tasks_for_actor(session: Session, actor: Actor, now: datetime) -> int:
     """How many ready tasks the actor's queues hold (the header's count)."""
-    query = _queue_query(actor, TaskFilter(), now).with_only_columns(func.count(HumanTask.id))
+    groups = sorted(actor.groups)
+    query = (_filtered(actor, TaskFilter(), now, groups).where(HumanTask.candidate_group.in_(groups))
+             .with_only_columns(func.count(HumanTask.id)))
     return int(session.scalar(query) or 0)

@@ -14,7 +14,12 @@ from engine.runtime.incidents import retry_incident
 from engine.runtime.reads import record_referral_read, record_task_read
 from engine.runtime.restrictions import DEFAULT_BREAK_GLASS, open_break_glass, restrict_case
 from engine.runtime.tasks import TaskChange, claim_task, complete_task, unclaim_task
-from engine.runtime.timers import due_timer_instances, fire_due_timers, fire_instance_timers
+from engine.runtime.timers import (
+    due_timer_instances,
+    fire_due_timers,
+    fire_instance_timers,
+    upcoming_timer_instances,
+)
 from engine.unit_of_work import WORKFLOWS
 
 __all__ = [
@@ -22,5 +27,5 @@ __all__ = [
     "deploy_definitions",
     "due_timer_instances", "fire_due_timers", "fire_instance_timers", "open_break_glass", "open_case",
     "record_case_read", "record_referral_read", "record_task_read", "restrict_case", "retry_incident",
-    "unclaim_task",
+    "unclaim_task", "upcoming_timer_instances",
 ]

@@ -16,6 +16,7 @@ from engine.calendar import default_calendar
 from engine.definitions import properties_of
 from engine.errors import FieldProblem, FormInvalid
 from engine.models import Case, InstanceStatus, ProcessDefinition, ProcessInstance
+from engine.notifications.events import notify_timers_fired
 from engine.projection import (
     Snapshot,
     StepContext,
@@ -80,8 +81,12 @@ def advance(
     if not had_outcome and instance.outcome is not None:
         uow.record("outcome_reached", actor=actor.username, case_id=instance.case_id, instance_id=instance.id,
                    payload={"outcome": instance.outcome, "name": instance.outcome_name})
-    for timer_task in fired_timers(before, after):
+    fired = fired_timers(before, after)
+    for timer_task in fired:
         _record_timer_fired(uow, instance, timer_task)
+    if fired:
+        new_tasks = [task_id for task_id in after.ready if task_id not in before.ready]
+        notify_timers_fired(uow, instance.case_id, process_key, fired, new_tasks)
     for end_task in handoffs:
         _hand_off(uow, instance, end_task, actor)
 

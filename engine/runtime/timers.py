@@ -10,7 +10,7 @@ import logging
 from contextlib import ExitStack
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from engine import access
@@ -31,15 +31,42 @@ from engine.unit_of_work import UnitOfWork, unit_of_work
 log = logging.getLogger(__name__)
 
 FIRE_TIMERS = {"step": "fire_timers"}
+TIMERS_PER_INSTANCE = 10  # how many due timer rows a sweep reads per instance it may return
 
 
 def due_timer_instances(db: Database, now: datetime, limit: int = 100) -> list[str]:
-    """Instances with at least one timer due at `now` and no open incident (an indexed scan of the timer projection)."""
+    """Instances with at least one timer due at `now` and no open incident.
+
+    Read from the partial index of waiting timers (`ix_timer_waiting`): fired and cancelled history is never walked.
+    """
     with db.reading() as session:
-        query = (select(Timer.instance_id).where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None),
-                                                 Timer.fires_at <= now, ~blocking_incident_exists(Timer.instance_id))
+        return list(session.scalars(due_timers_query(now, limit)))
+
+
+def due_timers_query(now: datetime, limit: int) -> Select[str]:
+    """The due waiting timers in time order straight from `ix_timer_waiting` (bounded), then grouped by instance.
+
+    Grouping the table directly lets SQLite walk the instance index over all history instead; the bounded
+    inner read keeps it on the partial index (a later sweep takes whatever the bound left).
+    """
+    due = (select(Timer.instance_id, Timer.fires_at)
+           .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.fires_at <= now,
+                  ~blocking_incident_exists(Timer.instance_id))
+           .order_by(Timer.fires_at).limit(limit * TIMERS_PER_INSTANCE).subquery("due"))
+    return (select(due.c.instance_id).group_by(due.c.instance_id).order_by(func.min(due.c.fires_at))
+            .limit(limit))
+
+
+def upcoming_timer_instances(db: Database, now: datetime, until: datetime,
+                             limit: int = 1000) -> list[tuple[str, datetime]]:
+    """Instances whose next waiting timer falls in (now, until], with that time: what a sweep queues ahead, so a
+    timer due before the next sweep fires on time (read from the waiting-timer partial index)."""
+    with db.reading() as session:
+        query = (select(Timer.instance_id, func.min(Timer.fires_at))
+                 .where(Timer.fired_at.is_(None), Timer.cancelled_at.is_(None), Timer.fires_at > now,
+                        Timer.fires_at <= until)
                  .group_by(Timer.instance_id).order_by(func.min(Timer.fires_at)).limit(limit))
-        return list(session.scalars(query))
+        return [(instance_id, fires_at) for instance_id, fires_at in session.execute(query)]
 
 
 def fire_due_timers(db: Database, now: datetime, limit: int = 100) -> int:

@@ -27,6 +27,7 @@ from tests.web.conftest import PASSWORD, WebClient
 
 PUBLIC, SIGNED_IN = "public", "signed in"
 MANAGERS = {"mash_manager", "team_manager", "service_manager", "head_of_service", "lado_manager"}
+SLA_READERS = {*MANAGERS, "cp_unit"}
 
 # (endpoint, method) -> who may call it at all; record and lane rules then answer 404 for what they may not see.
 EXPECTED: dict[tuple[str, str], str | set[str]] = {
@@ -84,6 +85,13 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("incidents.IncidentById", "GET"): {"process_owner", "administrator"},
     ("incidents.RetryIncident", "POST"): {"process_owner", "administrator"},
     ("alerts.Alerts", "GET"): {"auditor", "administrator"},
+    ("notifications.Notifications", "GET"): SIGNED_IN,
+    ("notifications.ReadNotification", "POST"): SIGNED_IN,
+    ("sla.Breaches", "GET"): SLA_READERS,
+    ("sla.AtRisk", "GET"): SLA_READERS,
+    ("sla.Summary", "GET"): SLA_READERS,
+    ("sla.Indicators", "GET"): SLA_READERS,
+    ("sla.Timers", "GET"): SLA_READERS,
 }
 
 # A body that passes each endpoint's request validation, so what answers is the access rule.

@@ -236,3 +236,15 @@ def test_a_conference_record_whose_family_network_names_someone_not_in_it_is_422
     cp_unit.post(f"/api/v1/tasks/{task_id}/complete", "chris", json={"data": record})
     svg = cp_unit.get(f"{CASES}/{case.case_id}/genogram.svg", "chris")
     assert "Leo Hughes" in svg
+
+
+def test_a_multipart_part_without_a_name_is_a_4xx_and_deploys_nothing(api: ApiClient, db: Database) -> None:
+    boundary = "sosflowboundary"
+    raw = (f"--{boundary}\r\nContent-Disposition: form-data; filename=\"x.bpmn\"\r\n"
+           f"Content-Type: application/xml\r\n\r\n<x/>\r\n--{boundary}--\r\n").encode()
+    before = row_counts(db)
+    response = api.client.post("/api/v1/definitions", data=raw,
+                               content_type=f"multipart/form-data; boundary={boundary}",
+                               headers={"Authorization": f"Bearer {api.tokens['owen']}"})
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+    assert row_counts(db) == before

@@ -1,8 +1,10 @@
-"""A real Celery worker (kombu's SQLAlchemy transport on SQLite) fires due timers through the engine: the sweep
-fans out one task per due instance, and an instance that cannot fire becomes an incident without holding up others."""
+"""A real Celery worker (kombu's SQLAlchemy transport on SQLite, or SOSFLOW_TEST_BROKER_URL: Redis in CI) fires
+due timers through the engine: the sweep fans out one task per due instance, and an instance that cannot fire
+becomes an incident without holding up others."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -34,7 +36,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def worker(db: Database, broker: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("SOSFLOW_DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
-    celery.conf.broker_url = f"sqla+sqlite:///{broker}"
+    celery.conf.broker_url = os.environ.get("SOSFLOW_TEST_BROKER_URL") or f"sqla+sqlite:///{broker}"
     with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         yield
 

@@ -1,7 +1,7 @@
 """form drafts: a page's unsent answers per person and task (or new referral)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-01 23:00:00
 """
 
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 import engine.models
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Each person's in-app notifications: deadline reminders, breaches and escalations."""

@@ -1,0 +1,1 @@
+"""Managers' SLA view: breaches, at-risk work, summaries, statutory indicators and timer lateness."""

@@ -1,0 +1,146 @@
+"""Managers' live SLA lists: breaches and at-risk work across the lanes a manager manages.
+
+Plain reads of `human_task`, no workflow loaded. Each lane is one range of the (group, status[, process],
+sort_due, id) index, read in order and merged (`engine.queries.tasks.first_rows`), so a page costs
+O(page) at any table size; a breach shows the moment its deadline passes (nothing is batched).
+Escalation levels follow domain §7: 1 at the breach, 2 one working day later, 3 two working days later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, select, tuple_
+from sqlalchemy.orm import Session
+
+from engine import access
+from engine.access import Actor, Permission
+from engine.calendar import LONDON, WorkingCalendar, default_calendar
+from engine.errors import Forbidden
+from engine.models import Case, HumanTask, TaskStatus
+from engine.queries.tasks import decode_cursor, encode_cursor, first_rows
+
+TOP_LEVEL = 3
+
+
+@dataclass(frozen=True)
+class SlaFilter:
+    """What a manager narrows a list to; `group=None` means every lane they manage."""
+
+    process: str | None = None
+    step: str | None = None
+    group: str | None = None
+    assignee: str | None = None
+    level: int | None = None
+
+
+@dataclass(frozen=True)
+class SlaPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def escalation_level(due_at: datetime, now: datetime, calendar: WorkingCalendar) -> int:
+    """0 before the deadline; 1 once breached; 2 a working day after; 3 two working days after."""
+    if now < due_at:
+        return 0
+    return 1 + sum(1 for n in (1, 2) if calendar.add_working_days(due_at, n) <= now)
+
+
+def level_cutoff(level: int, now: datetime, calendar: WorkingCalendar) -> datetime:
+    """The instant before which a deadline must fall to have reached `level` at `now`.
+
+    The ladder's later rungs depend only on the London date of the deadline, so the cutoff is the
+    start of the day after the latest date that has reached the rung.
+    """
+    if level <= 1:
+        return now
+    day = now.astimezone(LONDON).date()
+    while calendar.add_working_days(_noon(day), level - 1) > now:
+        day -= timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=LONDON)
+
+
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=LONDON) + timedelta(hours=12)
+
+
+def lanes_for(actor: Actor, wanted: SlaFilter) -> list[str]:
+    """The lanes a list covers: those the actor manages, or the one asked for if they manage it."""
+    access.require(actor, Permission.READ_SLA)
+    managed = access.managed_lanes(actor)
+    if wanted.group is not None:
+        if wanted.group not in managed:
+            raise Forbidden(f"you do not manage the group {wanted.group}")
+        return [wanted.group]
+    return sorted(managed)
+
+
+def breach_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
+                   after: tuple[datetime, str] | None = None,
+                   calendar: WorkingCalendar | None = None) -> list[Select[HumanTask]]:
+    """One ordered, limited query per lane: ready tasks past their deadline, the latest first."""
+    calendar = calendar or default_calendar()
+    window = [HumanTask.sort_due < level_cutoff(wanted.level or 1, now, calendar)]
+    if wanted.level is not None and wanted.level < TOP_LEVEL:
+        window.append(HumanTask.sort_due >= level_cutoff(wanted.level + 1, now, calendar))
+    return [_lane_query(lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
+
+
+def at_risk_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
+                    after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
+    """One ordered, limited query per lane: ready tasks past their warning time, not yet due, soonest first."""
+    window = [HumanTask.sort_due >= now, HumanTask.warn_at <= now]
+    return [_lane_query(lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
+
+
+def _lane_query(lane: str, wanted: SlaFilter, window: list[ColumnElement[bool]],
+                after: tuple[datetime, str] | None, limit: int) -> Select[HumanTask]:
+    query = select(HumanTask).where(HumanTask.candidate_group == lane, HumanTask.status == TaskStatus.READY, *window)
+    if wanted.process:
+        query = query.where(HumanTask.process_key == wanted.process)
+    if wanted.step:
+        query = query.where(HumanTask.element_id == wanted.step)
+    if wanted.assignee:
+        query = query.where(HumanTask.assignee == wanted.assignee)
+    if after is not None:
+        query = query.where(tuple_(HumanTask.sort_due, HumanTask.id) > tuple_(*after))
+    return query.order_by(HumanTask.sort_due, HumanTask.id).limit(limit)
+
+
+def list_breaches(session: Session, actor: Actor, wanted: SlaFilter, now: datetime, limit: int = 50,
+                  cursor: str | None = None) -> SlaPage:
+    """Breached ready tasks across the actor's lanes, the most overdue first (keyset-paginated)."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = first_rows(session, breach_queries(actor, wanted, now, limit + 1, after), limit + 1)
+    return _page(session, rows, limit, now)
+
+
+def list_at_risk(session: Session, actor: Actor, wanted: SlaFilter, now: datetime, limit: int = 50,
+                 cursor: str | None = None) -> SlaPage:
+    """Ready tasks whose warning time has passed and deadline has not, the nearest deadline first."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = first_rows(session, at_risk_queries(actor, wanted, now, limit + 1, after), limit + 1)
+    return _page(session, rows, limit, now)
+
+
+def _page(session: Session, rows: list[HumanTask], limit: int, now: datetime) -> SlaPage:
+    items = rows[:limit]
+    references = dict(session.execute(select(Case.id, Case.reference)
+                                      .where(Case.id.in_({task.case_id for task in items}))).all())
+    calendar = default_calendar()
+    views = [_view(task, references.get(task.case_id, ""), now, calendar) for task in items]
+    return SlaPage(views, encode_cursor(items[-1]) if len(rows) > limit and items else None)
+
+
+def _view(task: HumanTask, reference: str, now: datetime, calendar: WorkingCalendar) -> dict[str, Any]:
+    due = task.due_at
+    return {
+        "task_id": task.id, "case_id": task.case_id, "case_reference": reference, "process": task.process_key,
+        "step": task.element_id, "name": task.name, "group": task.candidate_group, "assignee": task.assignee,
+        "due_at": due, "warn_at": task.warn_at, "due_rule": task.due_rule,
+        "minutes_late": int((now - due).total_seconds() // 60) if due else None,
+        "escalation_level": escalation_level(due, now, calendar) if due else 0,
+    }

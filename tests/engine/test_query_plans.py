@@ -1,0 +1,87 @@
+"""Every list is served by an index in order: the database's own plan never sorts the rows or reads the
+whole table (SQLite: no `USE TEMP B-TREE FOR ORDER BY`, no full `SCAN`; PostgreSQL, with sequential scans
+priced out: no Sort, no Seq Scan). The timer sweep and the reminder and outbox sweeps read only their
+partial indexes, so fired, cancelled or sent history is never walked. Runs on whichever database the
+suite uses (SOSFLOW_TEST_DATABASE_URL), so CI checks both."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.sql import Executable
+
+from engine.access import Actor
+from engine.calendar import LONDON
+from engine.db import Database
+from engine.models import AuditEvent
+from engine.notifications.outbox import outbox_query
+from engine.notifications.reads import notifications_query
+from engine.notifications.reminders import reminders_query
+from engine.queries.sla import SlaFilter, at_risk_queries, breach_queries
+from engine.queries.tasks import TaskFilter, queue_queries
+from engine.runtime.timers import due_timers_query
+from tests.query_plans import plan_of, planning_session, sorts_or_scans
+
+NOW = datetime(2026, 5, 27, 9, 0, tzinfo=LONDON)
+AFTER = (NOW, "7f3c2a8e-0000-4000-8000-000000000000")
+SCREENER = Actor("sam", frozenset({"mash_screener", "mash_manager", "social_worker"}))
+HEAD = Actor("hos", frozenset({"head_of_service"}))
+
+QUEUE_FILTERS = {
+    "all my groups": TaskFilter(),
+    "one group": TaskFilter(group="mash_screener"),
+    "assigned to me": TaskFilter(assigned_to_me=True),
+    "one process": TaskFilter(process="mash_screening"),
+    "overdue": TaskFilter(overdue=True),
+    "group, process and overdue": TaskFilter(group="mash_screener", process="mash_screening", overdue=True),
+    "completed": TaskFilter(status="completed"),
+}
+SLA_FILTERS = {
+    "every lane": SlaFilter(),
+    "one group": SlaFilter(group="mash_screener"),
+    "process": SlaFilter(process="mash_screening"),
+    "step": SlaFilter(step="screen_contact"),
+    "assignee": SlaFilter(assignee="sam"),
+    "level 2": SlaFilter(level=2),
+    "level 3": SlaFilter(level=3),
+}
+
+
+def _lists() -> dict[str, list[Executable]]:
+    lists: dict[str, list[Executable]] = {}
+    for name, wanted in QUEUE_FILTERS.items():
+        for page, after in (("first page", None), ("later page", AFTER)):
+            lists[f"queue, {name}, {page}"] = list(queue_queries(SCREENER, wanted, NOW, 51, after))
+    for name, sla in SLA_FILTERS.items():
+        lists[f"breaches, {name}"] = list(breach_queries(HEAD, sla, NOW, 51, AFTER))
+        lists[f"at risk, {name}"] = list(at_risk_queries(HEAD, sla, NOW, 51, AFTER))
+    lists["notifications"] = [notifications_query(SCREENER, False, 51)]
+    lists["unread notifications"] = [notifications_query(SCREENER, True, 51)]
+    lists["case history"] = [select(AuditEvent).where(AuditEvent.case_id == AFTER[1]).order_by(AuditEvent.seq)]
+    return lists
+
+
+@pytest.mark.parametrize("name", sorted(_lists()))
+def test_each_list_is_read_in_index_order_without_sorting_or_scanning(db: Database, name: str) -> None:
+    table = "audit_event" if name == "case history" else "notification" if "notification" in name else "human_task"
+    with planning_session(db) as session:
+        for query in _lists()[name]:
+            plan = plan_of(session, query)
+            assert sorts_or_scans(plan, table) == [], plan
+            assert any("ix_" in line or "pk" in line.lower() for line in plan), plan
+
+
+@pytest.mark.parametrize("query, index", [
+    (due_timers_query(NOW, 100), "ix_timer_waiting"),
+    (reminders_query(NOW, 100), "ix_human_task_to_remind"),
+    (outbox_query(NOW), "ix_notification_outbox"),
+], ids=["timer sweep", "reminder sweep", "outbox"])
+def test_each_sweep_reads_only_its_partial_index_never_the_history(db: Database, query: Executable,
+                                                                   index: str) -> None:
+    with planning_session(db) as session:
+        plan = plan_of(session, query)
+    assert any(index in line for line in plan), plan
+    assert not [line for line in plan if line.strip() in ("SCAN timer", "SCAN human_task", "SCAN notification")
+                or "Seq Scan" in line], plan
