@@ -74,6 +74,11 @@ def validate_submission(form_key: str, data: object, constraints: Constraints) -
     return sorted(errors, key=lambda each: (each.pointer, each.validator, each.message))
 
 
+def stamped(data: Mapping[str, Any], *, author: str, at: str, case_id: str) -> dict[str, Any]:
+    """A submission with the fields only the server writes (`STAMPED_FIELDS`), whatever the client sent."""
+    return {**data, "author": author, "completed_at": at, "case_id": case_id}
+
+
 def apply_submission(
     task_data: dict[str, Any], form_key: str, element_id: str, submission: Mapping[str, Any], at: str
 ) -> None:

@@ -97,6 +97,19 @@ class UnitOfWork:
             raise
         self.keep(instance, workflow)
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A SAVEPOINT: if the block fails, its rows, audit events, hooks and live workflows are all undone."""
+        events, hooks, live = len(self.events), len(self.hooks), dict(self._live)
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self.events[events:], self.hooks[hooks:]
+            self._live.clear()
+            self._live.update(live)
+            raise
+
     def _commit_hooks(self) -> list[Callable[[], None]]:
         cached = [(instance.id, instance.revision, workflow, self._snapshots.get(instance.id))
                   for instance, workflow in self._live.values()]

@@ -31,7 +31,7 @@ from engine.definitions.gateways import Finding
 from engine.definitions.spiff import properties_of
 from engine.scripting import script_engine
 from engine.state import dump_workflow, load_workflow
-from engine.taskdata import apply_submission
+from engine.taskdata import apply_submission, stamped
 
 MAX_STEPS = 250
 MAX_VISITS = 2
@@ -140,7 +140,7 @@ class DryRun:
             element_id = task.task_spec.bpmn_id
             task_form = self.task_forms[element_id]
             at = state.now.isoformat()
-            submission = {**candidate.data, "author": "dry.run", "completed_at": at, "case_id": _DRY_CASE["case_id"]}
+            submission = stamped(candidate.data, author="dry.run", at=at, case_id=_DRY_CASE["case_id"])
             step = Step(element_id, candidate.label, candidate.data)
             apply_submission(task.data, task_form.form_key, element_id, submission, at)
             visits = state.visits + Counter({element_id: 1})

@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 
 import forms
-from engine.taskdata import STAMPED_FIELDS, Constraints, form_fields, validate_submission
+from engine.taskdata import STAMPED_FIELDS, Constraints, form_fields, stamped, validate_submission
 
-DRY_RUN_STAMP = {"author": "dry.run", "completed_at": "2026-01-05T09:00:00+00:00", "case_id": "dry-run-case"}
+DRY_RUN_STAMP = stamped({}, author="dry.run", at="2026-01-05T09:00:00+00:00", case_id="dry-run-case")
 MAX_CANDIDATES = 32
 
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -139,7 +137,7 @@ def hand_off_to(
         raise handoff_failure(None, key, element_id)
     case = uow.session.get_one(Case, parent.case_id)
     try:
-        with _undone_on_failure(uow), uow.session.begin_nested():
+        with uow.savepoint():
             _check_start_form(target, data)
             return start_instance(uow, case, target, data, actor, parent=parent)
     except Exception as exc:
@@ -154,16 +152,3 @@ def _check_start_form(target: ProcessDefinition, data: dict[str, Any]) -> None:
     if target.start_form:
         fields = set(form_fields(target.start_form))
         validated(target.start_form, {name: value for name, value in data.items() if name in fields})
-
-
-@contextmanager
-def _undone_on_failure(uow: UnitOfWork) -> Iterator[None]:
-    """Forget the audit events, hooks and live workflows a failed savepoint's work gave the unit of work."""
-    events, hooks, live = len(uow.events), len(uow.hooks), dict(uow._live)
-    try:
-        yield
-    except BaseException:
-        del uow.events[events:], uow.hooks[hooks:]
-        uow._live.clear()
-        uow._live.update(live)
-        raise

@@ -22,7 +22,7 @@ from engine.records import record_submission
 from engine.rows import COMPLETE_TASK, committed, run
 from engine.runtime.failures import step_failure
 from engine.runtime.steps import advance, validated
-from engine.taskdata import apply_submission, parse_constraints
+from engine.taskdata import apply_submission, parse_constraints, stamped
 from engine.unit_of_work import UnitOfWork, unit_of_work
 
 
@@ -134,8 +134,8 @@ def _run_user_task(
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise StaleState("this task has already been completed")
     constraints = parse_constraints(properties_of(spiff_task.task_spec).get("constraints"), task.form_key)
-    stamped = {**data, "author": actor.username, "completed_at": uow.now.isoformat(), "case_id": task.case_id}
-    submitted = validated(task.form_key, stamped, pointer_prefix="/data", constraints=constraints)
+    submission = stamped(data, author=actor.username, at=uow.now.isoformat(), case_id=task.case_id)
+    submitted = validated(task.form_key, submission, pointer_prefix="/data", constraints=constraints)
     before = uow.snapshot(instance, workflow)
     with step_failure(instance, task.element_id):
         apply_submission(spiff_task.data, task.form_key, task.element_id, submitted, uow.now.isoformat())
