@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, tuple_
+from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.orm import Session
 
 from engine import access
@@ -85,15 +85,21 @@ def search_audit_events(session: Session, actor: Actor, wanted: AuditSearch, lim
     """Audit events matching `wanted`, newest first, keyset-paginated on `seq` (the cursor is the last seq
     shown). A case is found by its reference; one that does not exist matches nothing."""
     access.require(actor, Permission.REVIEW_ACCESS)
-    query = select(AuditEvent, Case.reference).outerjoin(Case, Case.id == AuditEvent.case_id)
-    for condition in _search_conditions(session, wanted):
-        query = query.where(condition)
-    if cursor:
-        query = query.where(AuditEvent.seq < _seq_of(cursor))
-    rows = session.execute(query.order_by(AuditEvent.seq.desc()).limit(limit + 1)).all()
+    query = audit_search_query(_search_conditions(session, wanted), limit + 1, _seq_of(cursor) if cursor else None)
+    rows = session.execute(query).all()
     page = rows[:limit]
     items = [{"event": event, "reference": reference} for event, reference in page]
     return EventPage(items, str(page[-1][0].seq) if len(rows) > limit and page else None)
+
+
+def audit_search_query(conditions: list[ColumnElement[bool]], limit: int,
+                       before_seq: int | None = None) -> Select[AuditEvent, str]:
+    """Events meeting every condition, newest first, with their case's reference: with a case, a person or an
+    action, one range of its (…, seq) index read backwards, so a page costs O(page)."""
+    query = select(AuditEvent, Case.reference).outerjoin(Case, Case.id == AuditEvent.case_id).where(*conditions)
+    if before_seq is not None:
+        query = query.where(AuditEvent.seq < before_seq)
+    return query.order_by(AuditEvent.seq.desc()).limit(limit)
 
 
 def _search_conditions(session: Session, wanted: AuditSearch) -> list[ColumnElement[bool]]:
