@@ -8,8 +8,6 @@ import {
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, LinearScale, CategoryScale,
   Legend, Tooltip)
 
-const COLOURS = ['#d4351c', '#f47738', '#1d70b8', '#00703c', '#4c2c92', '#b58840', '#505a5f']
-
 function options (kind, data) {
   const stacked = kind === 'stacked'
   return {
@@ -28,11 +26,7 @@ function options (kind, data) {
 
 function draw (canvas) {
   const kind = canvas.dataset.chartKind
-  const data = JSON.parse(canvas.dataset.chart)
-  data.datasets.forEach((dataset, n) => {
-    dataset.backgroundColor = COLOURS[n % COLOURS.length]
-    dataset.borderColor = COLOURS[n % COLOURS.length]
-  })
+  const data = JSON.parse(canvas.dataset.chart) // colours come with the figures, chosen on the server
   const chart = new Chart(canvas, { type: kind === 'line' ? 'line' : 'bar', data, options: options(kind, data) })
   canvas.dataset.drawn = String(chart.data.labels.length)
 }

@@ -48,12 +48,12 @@ def dashboard() -> ResponseReturnValue:
         indicators = compute_indicators(session, actor, start, end)
     teams, steps = figures.by_team(counts, link), figures.by_step(counts, link)
     weekly = figures.on_time_by_week(indicators, figures.week_starts(start, end), link)
-    last = (end - timedelta(days=1)).date().isoformat()
-    headline = [{**i, "url": link("indicator", key=i["key"], from_=start.date().isoformat(), to=last)}
+    last = (end - timedelta(days=1)).date()
+    headline = [{**i, "url": link("indicator", key=i["key"], from_=start.date().isoformat(), to=last.isoformat())}
                 for i in indicators]
     return render_template("pages/dashboard/dashboard.html", teams=teams, steps=steps, weekly=weekly,
                            indicators=headline, charts=figures.charts(teams, steps, weekly), weeks=weeks,
-                           periods=PERIODS, start=start, end=end, when=when)
+                           periods=PERIODS, start=start, last=last)
 
 
 def _weeks(raw: str | None) -> int:

@@ -13,6 +13,10 @@ from typing import Any
 from engine.calendar import LONDON
 
 LEVELS = ("level_1", "level_2", "level_3")
+# GOV.UK colours: deadlines escalate from orange to red to purple; at risk orange, the rest blue.
+RED, ORANGE, BLUE, PURPLE = "#d4351c", "#f47738", "#1d70b8", "#4c2c92"
+LEVEL_COLOURS = (ORANGE, RED, PURPLE)
+LINE_COLOURS = (BLUE, "#00703c", PURPLE, "#b58840", "#505a5f", RED, ORANGE)
 Link = Callable[..., str]
 
 
@@ -82,15 +86,27 @@ def charts(teams: list[dict[str, Any]], steps: list[dict[str, Any]],
     step_labels = [f"{step['process']}: {step['name']}" for step in steps]
     return {
         "teams": {"labels": team_labels, "datasets": [
-            _dataset(f"Breached, level {n}", [team[f"level_{n}"] for team in teams]) for n in (1, 2, 3)]},
+            _dataset(f"Breached, level {n}", [team[f"level_{n}"] for team in teams], LEVEL_COLOURS[n - 1])
+            for n in (1, 2, 3)]},
         "steps": {"labels": step_labels, "datasets": [
-            _dataset("Breached", [s["breached"] for s in steps]), _dataset("At risk", [s["at_risk"] for s in steps]),
-            _dataset("Open", [s["open"] for s in steps])]},
+            _dataset("Breached", [s["breached"] for s in steps], RED),
+            _dataset("At risk", [s["at_risk"] for s in steps], ORANGE),
+            _dataset("Not yet at risk", [_rest(s) for s in steps], BLUE)]},
         "weeks": {"labels": [f"w/c {w['monday']:%d %b}" for w in weekly[0]["weeks"]] if weekly else [],
                   "datasets": [{"label": f"{i['key']} % on time", "data": [w["percent"] for w in i["weeks"]],
-                                "links": [w["url"] for w in i["weeks"]]} for i in weekly]},
+                                "links": [w["url"] for w in i["weeks"]], "spanGaps": True,
+                                "borderColor": LINE_COLOURS[n % len(LINE_COLOURS)],
+                                "backgroundColor": LINE_COLOURS[n % len(LINE_COLOURS)]}
+                               for n, i in enumerate(weekly)]},
     }
 
 
-def _dataset(label: str, figures: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"label": label, "data": [f["value"] for f in figures], "links": [f["url"] for f in figures]}
+def _rest(step: dict[str, Any]) -> dict[str, Any]:
+    """The open tasks neither breached nor at risk (stacked on those two, the bar's height is all open)."""
+    value = step["open"]["value"] - step["breached"]["value"] - step["at_risk"]["value"]
+    return _figure(value, step["open"]["url"])
+
+
+def _dataset(label: str, figures: list[dict[str, Any]], colour: str) -> dict[str, Any]:
+    return {"label": label, "data": [f["value"] for f in figures], "links": [f["url"] for f in figures],
+            "backgroundColor": colour, "borderColor": colour}
