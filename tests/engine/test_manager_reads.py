@@ -12,6 +12,7 @@ from engine.access import Actor
 from engine.calendar import LONDON
 from engine.db import Database
 from engine.errors import Forbidden, InvalidInput
+from engine.notifications.reads import notifications_query
 from engine.queries.audit import AuditSearch, search_audit_events
 from engine.queries.sla import SlaFilter, count_open_work, list_breaches, list_open
 from engine.unit_of_work import unit_of_work
@@ -64,3 +65,23 @@ def test_the_audit_search_combines_person_and_action_and_pages_by_sequence(db: D
     shown = [item["event"] for item in first.items + rest.items]
     assert [e.payload["n"] for e in shown] == [7, 1] and rest.next_cursor is None
     assert all(e.actor == "user1" and e.action == "case_viewed" for e in shown)
+
+
+def test_the_unread_count_stops_at_its_cap_and_ignores_read_ones(db: Database) -> None:
+    from engine import accounts
+    from engine.notifications import count_unread_notifications, mark_notification_read
+    from engine.notifications.content import NotificationKind
+    from engine.notifications.writing import Notice, notify
+
+    accounts.create_user(db, "sam", ["mash_screener"], NOW)
+    case_id, _ = _case(db, 1)
+    with unit_of_work(db, NOW) as uow:
+        for _ in range(3):
+            notify(uow, Notice(NotificationKind.REMINDER, case_id, None, "Screen", NOW), ["sam"])
+    sam = Actor("sam", frozenset({"mash_screener"}))
+    with db.reading() as session:
+        assert (count_unread_notifications(session, sam), count_unread_notifications(session, sam, cap=2)) == (3, 2)
+        first = session.scalars(notifications_query(sam, True, 1)).one()
+    mark_notification_read(db, sam, first.id, NOW)
+    with db.reading() as session:
+        assert count_unread_notifications(session, sam) == 2
