@@ -154,3 +154,11 @@ def test_the_breach_list_is_filtered_by_level_and_paged_by_cursor(
     assert page_request.get("dashboard_pages.breaches", level="3").select("#no-tasks")
     assert page_request.get("dashboard_pages.at_risk").select("#no-tasks")
     assert page_request.get("dashboard_pages.breaches", step="screening_decision").select("#no-tasks")
+
+
+def test_an_indicator_asked_for_with_a_date_that_is_not_one_is_a_bad_request(
+        page_request: PageRequest, cases: dict[str, str]) -> None:
+    page_request.web.sign_in("maya")
+    page = page_request.get("dashboard_pages.indicator", key="T1", _expected_status=400, **{"from": "last week"})
+    assert "YYYY-MM-DD" in page.text("main")
+    assert page_request.get("dashboard_pages.indicator", key="T1", **{"from": "2026-05-25"}).select("#no-cases")
