@@ -144,7 +144,7 @@ def test_only_a_team_manager_may_open_a_strategy_discussion_directly(
                           now=clock())
 
 
-def test_a_mash_hand_off_starts_the_strategy_discussion_in_the_same_case_due_a_working_day_later(
+def test_a_mash_hand_off_starts_the_strategy_discussion_at_the_decision_due_a_working_day_later_t6(
     db: Database, clock: Clock, deployed: None
 ) -> None:
     deploy(db, name="mash_screening.bpmn", now=clock())
@@ -153,17 +153,20 @@ def test_a_mash_hand_off_starts_the_strategy_discussion_in_the_same_case_due_a_w
     case_id = runtime.open_case(db, process="mash_screening", subject=subject(), data=referral(),
                                 actor=mash["rita"], now=clock())
     complete(db, clock, case_id, "screen_contact", mash["sam"], partner_checks=[], immediate_danger=False)
+    decided_at = clock.advance(hours=6)  # Fri 22 May 16:30; the next working day is Tue 26 May
     complete(db, clock, case_id, "screening_decision", mash["maya"], decision="strategy_discussion_s47")
-    handed_off_at = clock.advance(hours=6)  # Fri 22 May 16:30; the next working day is Tue 26 May
-    complete(db, clock, case_id, "feedback_to_referrer", mash["bea"])
 
+    # The T6 clock starts at the decision, not when business support gets round to the feedback.
     assert instance(db, case_id, "mash_screening").starts_process == "strategy_discussion"
     strategy = instance(db, case_id)
     assert strategy.parent_instance_id == instance(db, case_id, "mash_screening").id
-    assert strategy.started_at == handed_off_at
-    (task,) = ready_tasks(db, case_id)
-    assert task.element_id == "hold_strategy_discussion"
-    assert deadline(task) == (datetime(2026, 5, 26, 17, 0, tzinfo=LONDON), "T6")
+    assert strategy.started_at == decided_at
+    tasks = {task.element_id: task for task in ready_tasks(db, case_id)}
+    assert sorted(tasks) == ["feedback_to_referrer", "hold_strategy_discussion"]
+    assert deadline(tasks["hold_strategy_discussion"]) == (datetime(2026, 5, 26, 17, 0, tzinfo=LONDON), "T6")
+    clock.advance(hours=1)
+    complete(db, clock, case_id, "feedback_to_referrer", mash["bea"])
+    assert instance(db, case_id, "mash_screening").status == "completed"
 
     hold_discussion(db, clock, case_id, "police_only")
     assert_ended(db, case_id, "police_only", "end_police_only", "cin_plan")
