@@ -216,15 +216,36 @@ def test_a_deadline_already_past_when_its_step_is_reached_fires_at_once_with_an_
         "cp_unit", "service_manager", "head_of_service"]
 
 
-def test_the_ladder_skips_christmas_2026_and_easter_2027() -> None:
-    # A breach on Thu 24 Dec 2026: level 2 on Tue 29 Dec (25 and 28 Dec are bank holidays), level 3 on Wed 30 Dec.
-    breach = datetime(2026, 12, 24, 17, 0, tzinfo=LONDON)
-    assert [CAL.add_working_days(breach, n) for n in (1, 2)] == [
-        datetime(2026, 12, 29, 17, 0, tzinfo=LONDON), datetime(2026, 12, 30, 17, 0, tzinfo=LONDON)]
-    # A breach on Thu 25 Mar 2027: Good Friday 26 Mar and Easter Monday 29 Mar are skipped.
-    breach = datetime(2027, 3, 25, 17, 0, tzinfo=LONDON)
-    assert [CAL.add_working_days(breach, n) for n in (1, 2)] == [
-        datetime(2027, 3, 30, 17, 0, tzinfo=LONDON), datetime(2027, 3, 31, 17, 0, tzinfo=LONDON)]
+@pytest.mark.parametrize(("received", "breach", "rungs"), [
+    # Christmas 2026: 25 and 28 Dec are bank holidays (26 Dec is a Saturday).
+    (datetime(2026, 12, 23, 10, 0, tzinfo=LONDON), datetime(2026, 12, 24, 17, 0, tzinfo=LONDON),
+     [datetime(2026, 12, 29, 17, 0, tzinfo=LONDON), datetime(2026, 12, 30, 17, 0, tzinfo=LONDON),
+      datetime(2026, 12, 31, 17, 0, tzinfo=LONDON)]),
+    # Easter 2027: Good Friday 26 Mar and Easter Monday 29 Mar.
+    (datetime(2027, 3, 24, 10, 0, tzinfo=LONDON), datetime(2027, 3, 25, 17, 0, tzinfo=LONDON),
+     [datetime(2027, 3, 30, 17, 0, tzinfo=LONDON), datetime(2027, 3, 31, 17, 0, tzinfo=LONDON),
+      datetime(2027, 4, 1, 17, 0, tzinfo=LONDON)]),
+], ids=["christmas_2026", "easter_2027"])
+def test_the_ladder_counts_working_days_over_christmas_2026_and_easter_2027(
+        deployed: Database, received: datetime, breach: datetime, rungs: list[datetime]) -> None:
+    from engine import runtime
+    from engine.access import Actor
+    from tests.factories import referral, subject
+
+    case_id = runtime.open_case(deployed, process="mash_screening", subject=subject(), data=referral(),
+                                actor=Actor("rita", frozenset({"referrer"})), now=received)
+    case = CaseDriver(deployed, case_id)
+    assert case.task("screen_contact").due_at == breach  # T1: 1 WD from the referral
+    case.fire_timers(breach)
+    level_1 = case.task("review_overdue_screening")  # the hand-drawn level 1 of the screening
+    assert (level_1.candidate_group, level_1.due_at) == ("mash_manager", rungs[0])
+    assert case.fire_timers(rungs[0] - timedelta(seconds=1)) == 0
+    case.fire_timers(rungs[0])
+    level_2 = case.task("escalate2_review_overdue_screening")
+    assert (level_2.candidate_group, level_2.due_at) == ("service_manager", rungs[1])
+    case.fire_timers(rungs[1])
+    level_3 = case.task("escalate3_review_overdue_screening")
+    assert (level_3.candidate_group, level_3.due_at) == ("head_of_service", rungs[2])
 
 
 def test_the_ladder_covers_every_deadline_of_every_diagram() -> None:
