@@ -70,8 +70,7 @@ def list_case_people(session: Session, actor: Actor, case_id: str) -> list[dict[
     access.require_case_visible(session, actor, session.get(Case, case_id))
     query = (select(CasePerson, Person).join(Person, Person.id == CasePerson.person_id)
              .where(CasePerson.case_id == case_id).order_by(CasePerson.linked_at, Person.name, Person.id))
-    rows = session.execute(query).all()
-    rows.sort(key=lambda row: row[0].role != PersonRole.CHILD)
+    rows = sorted(session.execute(query).all(), key=lambda row: row[0].role != PersonRole.CHILD)
     return [{**person_dict(person), "role": link.role, "relationship": link.relationship} for link, person in rows]
 
 
