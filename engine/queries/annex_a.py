@@ -9,7 +9,9 @@ falls in the period (contacts, referrals, s47 enquiries), or when it was open on
 
 Choices the domain does not settle (VERIFY with the process owner): "Age of Child (Years)" is the age
 on the last day of the period; "Number of Referrals in Last 12 Months" (and of s47s and ICPCs) counts
-the child's referrals in the 12 months up to and including this one, in every case; "Allocated Team"
+the child's referrals in the 12 months up to and including this one, in every case (ICPCs: up to this
+enquiry's ICPC, if one was held); "Child Seen During Continuous Assessment" is "a) Yes" when a
+`child_seen` record exists, else "b) No"; "Allocated Team"
 and "Allocated Worker" are the latest assessment allocation's; "Date of the Last Statutory Visit" and
 "Was the Child Seen Alone?" come from the latest `child_seen` record, the only visit the forms record;
 "Case Status" is the state on the last day of the period; "Does the Child have a Disability" is
@@ -33,7 +35,7 @@ CHILD = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Chil
 DISABILITY = "Does the Child have a Disability"
 ALLOCATED = ["Allocated Team", "Allocated Worker"]
 TRACE = ["Case ID", "Case Reference"]
-HEADINGS: dict[int, list[str]] = {
+PUBLISHED: dict[int, list[str]] = {
     1: [*CHILD, "Date of Contact", "Contact Source"],
     2: [*CHILD, "Assessment start date", "Assessment completion date", "Organisation completing assessment"],
     3: [*CHILD, "Date of referral", "Referral Source", "Referral NFA?", "Number of Referrals in Last 12 Months",
@@ -54,6 +56,8 @@ HEADINGS: dict[int, list[str]] = {
         "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)",
         "Number of Previous Child Protection Plans", *ALLOCATED],
 }
+# The published headings of each list, then the two that trace a row to its case.
+HEADINGS = {number: [*headings, *TRACE] for number, headings in PUBLISHED.items()}
 GENDERS = {"male": "a) Male", "female": "b) Female", "other": "d) Neither"}
 ETHNICITIES = dict(zip(
     ["WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN", "AOTH", "BCRB",
@@ -185,7 +189,7 @@ def _list_5(data: ReturnData, first: date, last: date) -> list[list[str]]:
                          dmy(icpc.on_date if icpc else None),
                          yes_no(icpc.details.get("decision") == "cp_plan") if icpc else "",
                          str(data.count_within_12_months(ep.person.id, K.S47_STARTED, s47.on_date)),
-                         str(data.count_within_12_months(ep.person.id, K.ICPC, s47.on_date)),
+                         str(data.count_within_12_months(ep.person.id, K.ICPC, icpc.on_date if icpc else s47.on_date)),
                          *_allocated(ep, last), *_trace(ep)])
     return rows
 
