@@ -4,7 +4,7 @@ Written in the transaction of the submission (or of the case's opening), so the 
 read indexed rows and never load a workflow. One function per form.
 
 Per form:
-- case opened: `contact` on the day received (London), with the referrer's contact source code;
+- case opened from a referral form that gives a contact source: `contact` on the day received (London);
 - mash_decision: `referral` (dated the contact) unless the decision is nfa/advice_signpost without
   `referral_nfa`; `closed` RC8 when `referral_nfa`, RC9 for early help;
 - early_help_lead_professional / team_around_the_family: `early_help_started` / `early_help_completed`;
@@ -72,7 +72,7 @@ def london_day(value: str | datetime) -> date:
     return moment.astimezone(LONDON).date()
 
 
-def record_contact(session: Session, case_id: str, source: str | None, now: datetime) -> None:
+def record_contact(session: Session, case_id: str, source: str, now: datetime) -> None:
     """The contact that opened a case (Annex A list 1)."""
     session.add(CaseEvent(case_id=case_id, kind=K.CONTACT, on_date=london_day(now), details={"source": source},
                           source="case_opened", recorded_at=now))

@@ -39,8 +39,9 @@ def open_case(
         uow.record("case_opened", actor=actor.username, case_id=case.id,
                    payload={"reference": case.reference, "process": process, "subject": subject, "data": referral})
         link_people(uow, case.id, people_named(case.kind, subject, referral), actor.username)
-        if case.kind == CaseKind.CHILD:
-            record_contact(session, case.id, _contact_source(referral), now)
+        source = _contact_source(referral)
+        if case.kind == CaseKind.CHILD and source is not None:  # a front-door referral form: a contact
+            record_contact(session, case.id, source, now)
         start_data = {
             **referral,
             "case_id": case.id, "case_reference": case.reference, "referral": referral, "subject": subject,
