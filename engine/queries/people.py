@@ -76,7 +76,7 @@ def list_case_people(session: Session, actor: Actor, case_id: str) -> list[dict[
 
 def _links(session: Session, person_ids: Iterable[str]) -> list[tuple[CasePerson, Case]]:
     query = (select(CasePerson, Case).join(Case, Case.id == CasePerson.case_id)
-             .where(CasePerson.person_id.in_(list(person_ids))).order_by(Case.created_at, Case.id))
+             .where(CasePerson.person_id.in_(list(person_ids))).order_by(Case.created_at, Case.reference))
     return [(link, case) for link, case in session.execute(query).all()]
 
 
