@@ -10,8 +10,8 @@ The match rule, in order, for each person a referral names:
 A matched person gains the identifiers they lacked (an NHS number, a UPN, codes); known ones are kept.
 A person without a date of birth (an adult named only by name) is never matched by name.
 
-Called inside the unit of work that opens the case, so the links and the case commit together, and each
-link is an audit event (`person_linked`, with whether the person was matched or created and by which rule).
+Called inside the unit of work that opens the case, so the links and the case commit together; the
+case's `case_opened` audit event lists each link (the person, their part, and the rule that found them).
 """
 
 from __future__ import annotations
@@ -72,11 +72,12 @@ def people_named(kind: str, subject: dict[str, Any], referral: dict[str, Any]) -
     return named
 
 
-def link_people(uow: UnitOfWork, case_id: str, named: list[Named], actor: str) -> list[str]:
-    """Match or record each named person and link them to the case; the ids, in the order named."""
+def link_people(uow: UnitOfWork, case_id: str, named: list[Named], actor: str) -> list[dict[str, str]]:
+    """Match or record each named person and link them to the case: for the audit event of the opening,
+    each link's person id, part and how the person was found ("nhs_number", "name_and_dob" or "new")."""
     for each in named:
         check_nhs_number(each.nhs_number, each.pointer + "/nhs_number")
-    ids: list[str] = []
+    links: list[dict[str, str]] = []
     for each in named:
         person, rule = _match(uow.session, each)
         if person is None:
@@ -87,10 +88,8 @@ def link_people(uow: UnitOfWork, case_id: str, named: list[Named], actor: str) -
             uow.session.add(CasePerson(case_id=case_id, person_id=person.id, role=each.role,
                                        relationship=each.relationship, linked_at=uow.now))
             uow.session.flush()
-            uow.record("person_linked", actor=actor, case_id=case_id,
-                       payload={"person_id": person.id, "role": each.role, "matched_by": rule})
-        ids.append(person.id)
-    return ids
+            links.append({"person_id": person.id, "role": each.role, "matched_by": rule})
+    return links
 
 
 def _match(session: Session, named: Named) -> tuple[Person | None, str]:

@@ -36,9 +36,10 @@ def open_case(
                     subject=subject, created_by=actor.username, created_at=now)
         session.add(case)
         session.flush()
+        people = link_people(uow, case.id, people_named(case.kind, subject, referral), actor.username)
         uow.record("case_opened", actor=actor.username, case_id=case.id,
-                   payload={"reference": case.reference, "process": process, "subject": subject, "data": referral})
-        link_people(uow, case.id, people_named(case.kind, subject, referral), actor.username)
+                   payload={"reference": case.reference, "process": process, "subject": subject, "data": referral,
+                            "people": people})
         source = _contact_source(referral)
         if case.kind == CaseKind.CHILD and source is not None:  # a front-door referral form: a contact
             record_contact(session, case.id, source, now)

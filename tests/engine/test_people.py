@@ -133,9 +133,9 @@ def test_without_an_nhs_number_the_same_name_and_date_of_birth_match_and_gain_th
     assert people_of(mash, second.case_id)["Amy  Brown"][0] == amy
     with mash.reading() as session:
         assert session.get_one(Person, amy).nhs_number == "4010232137"
-        linked = session.scalars(select(AuditEvent).where(AuditEvent.case_id == second.case_id,
-                                                          AuditEvent.action == "person_linked"))
-        assert {"person_id": amy, "role": "child", "matched_by": "name_and_dob"} in [e.payload for e in linked]
+        opened = session.scalars(select(AuditEvent).where(AuditEvent.case_id == second.case_id,
+                                                          AuditEvent.action == "case_opened")).one()
+        assert {"person_id": amy, "role": "child", "matched_by": "name_and_dob"} in opened.payload["people"]
 
 
 def test_a_different_date_of_birth_or_nhs_number_makes_a_new_person(mash: Database) -> None:
