@@ -69,7 +69,7 @@ def people_named(kind: str, subject: dict[str, Any], referral: dict[str, Any]) -
         named.insert(0, _child(subject, "/subject"))
     for i, member in enumerate(_dicts(referral.get("household"))):
         named.append(_adult(member, f"/data/household/{i}", PersonRole.HOUSEHOLD_MEMBER))
-    return named
+    return [each for each in named if each.name.strip()]  # no one is recorded without a name
 
 
 def link_people(uow: UnitOfWork, case_id: str, named: list[Named], actor: str) -> list[dict[str, str]]:
