@@ -1,7 +1,7 @@
 """people: a person across cases (record & match), who each case is about, and the statutory facts of a case
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 00:30:00
 """
 
@@ -11,8 +11,8 @@ from sqlalchemy.dialects import postgresql
 
 import engine.models
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
