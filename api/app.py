@@ -38,9 +38,11 @@ from api.pages.notifications import notification_pages
 from api.pages.oidc import init_oidc
 from api.pages.referrals import referral_pages
 from api.pages.tasks import task_pages
+from api.people.views import blp as people_blp
 from api.permissions import authorise, require_declared_rule
 from api.rate_limits import init_rate_limits
 from api.referrals.views import blp as referrals_blp
+from api.returns.views import blp as returns_blp
 from api.settings import secret_key, security_settings
 from api.sla.views import blp as sla_blp
 from api.tasks.views import blp as tasks_blp
@@ -62,6 +64,8 @@ API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (incidents_blp, authenticate),
     (notifications_blp, authenticate),
     (sla_blp, authenticate),
+    (people_blp, authenticate),
+    (returns_blp, authenticate),
 ]
 
 PAGE_BLUEPRINTS: list[tuple[PageBlueprint, Callable[[], Any]]] = [

@@ -75,6 +75,11 @@ PARTNER_AGENCIES = frozenset({Role.MASH_PARTNER_POLICE, Role.MASH_PARTNER_HEALTH
 MANAGERS = frozenset({Role.MASH_MANAGER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE,
                       Role.LADO_MANAGER})
 LADO_SERVICE = frozenset({Role.LADO, Role.LADO_MANAGER})
+# Who works case records (a person's record spans cases): not referrers, partner agencies or the system's keepers.
+CASE_WORKERS = frozenset({Role.MASH_BUSINESS_SUPPORT, Role.MASH_SCREENER, Role.SOCIAL_WORKER, Role.CP_CHAIR,
+                          Role.CP_UNIT, Role.LADO, Role.AUDITOR, *MANAGERS})
+# Children's services managers answer for the statutory returns (LADO work is in neither return).
+RETURN_READERS = frozenset({Role.MASH_MANAGER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE})
 # Work in these lanes is done for the case, not on its record: it never opens the case record.
 OUTSIDE_LANES = frozenset({Role.REFERRER, *PARTNER_AGENCIES})
 
@@ -97,6 +102,8 @@ class Permission(StrEnum):
     HANDLE_INCIDENTS = "handle_incidents"  # list and retry failed background steps
     READ_ALERTS = "read_alerts"          # what the engine raised (a broken audit chain)
     READ_SLA = "read_sla"                # breaches, at-risk work and indicators of the teams one manages
+    READ_PEOPLE = "read_people"          # a person across cases; the record rules decide further (404)
+    READ_RETURNS = "read_returns"        # the statutory returns (CIN census, Annex A): every child, by case
 
 
 SIGNED_IN = None
@@ -116,6 +123,8 @@ ROLES_FOR: dict[Permission, frozenset[str] | None] = {
     Permission.HANDLE_INCIDENTS: frozenset({Role.PROCESS_OWNER, Role.ADMINISTRATOR}),
     Permission.READ_ALERTS: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
     Permission.READ_SLA: frozenset({*MANAGERS, Role.CP_UNIT}),
+    Permission.READ_PEOPLE: CASE_WORKERS,
+    Permission.READ_RETURNS: RETURN_READERS,
 }
 
 _MASH_LANES = frozenset({"referrer", "mash_business_support", "mash_screener", *PARTNER_AGENCIES, "mash_manager",

@@ -1,4 +1,4 @@
-"""Signs of Safety records kept beside the workflow: the family network graph and every scale rating.
+"""Records kept beside the workflow: the family network graph, every scale rating, the statutory facts.
 
 Whatever form a task submits, the parts that are a family network (F7) or scales (F5) are written
 here in the completing transaction, so the genogram and the scaling chart never load a workflow.
@@ -13,16 +13,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.models import FamilyNetwork, HumanTask, ScaleRecord
+from engine.statutory import record_case_events
 
 
 def record_submission(session: Session, task: HumanTask, data: dict[str, Any], now: datetime) -> None:
-    """Project the family network and scale ratings found in one submitted form."""
+    """Project the family network, scale ratings and statutory facts found in one submitted form."""
     network = _family_network(task.form_key, data)
     if network is not None:
         _store_network(session, task, network, now)
     statements = _danger_statements(data)
     for scale in _scales(task.form_key, data):
         session.add_all(_scale_rows(task, data, scale, statements, now))
+    record_case_events(session, task, data, now)
 
 
 def _family_network(form_key: str, data: dict[str, Any]) -> dict[str, Any] | None:

@@ -28,6 +28,10 @@ from tests.web.conftest import PASSWORD, WebClient
 PUBLIC, SIGNED_IN = "public", "signed in"
 MANAGERS = {"mash_manager", "team_manager", "service_manager", "head_of_service", "lado_manager"}
 SLA_READERS = {*MANAGERS, "cp_unit"}
+# People's records span cases: case workers, managers and auditors; never referrers, partner agencies, keepers.
+PEOPLE_READERS = {"mash_business_support", "mash_screener", "social_worker", "cp_chair", "cp_unit", "lado", "auditor",
+                  *MANAGERS}
+RETURN_READERS = {"mash_manager", "team_manager", "service_manager", "head_of_service"}
 
 # (endpoint, method) -> who may call it at all; record and lane rules then answer 404 for what they may not see.
 EXPECTED: dict[tuple[str, str], str | set[str]] = {
@@ -101,6 +105,10 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("notifications.Notifications", "GET"): SIGNED_IN,
     ("notifications.ReadNotification", "POST"): SIGNED_IN,
     ("sla.Breaches", "GET"): SLA_READERS,
+    ("cases.CasePeople", "GET"): PEOPLE_READERS,
+    ("people.PersonById", "GET"): PEOPLE_READERS,
+    ("returns.CinCensus", "GET"): RETURN_READERS,
+    ("returns.AnnexA", "GET"): RETURN_READERS,
     ("sla.AtRisk", "GET"): SLA_READERS,
     ("sla.Summary", "GET"): SLA_READERS,
     ("sla.Indicators", "GET"): SLA_READERS,
