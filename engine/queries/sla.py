@@ -86,19 +86,20 @@ def breach_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
     window = [HumanTask.sort_due < level_cutoff(wanted.level or 1, now, calendar)]
     if wanted.level is not None and wanted.level < TOP_LEVEL:
         window.append(HumanTask.sort_due >= level_cutoff(wanted.level + 1, now, calendar))
-    return [_lane_query(lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
+    return [_lane_query(actor, lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
 
 
 def at_risk_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
                     after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
     """One ordered, limited query per lane: ready tasks past their warning time, not yet due, soonest first."""
     window = [HumanTask.sort_due >= now, HumanTask.warn_at <= now]
-    return [_lane_query(lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
+    return [_lane_query(actor, lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
 
 
-def _lane_query(lane: str, wanted: SlaFilter, window: list[ColumnElement[bool]],
+def _lane_query(actor: Actor, lane: str, wanted: SlaFilter, window: list[ColumnElement[bool]],
                 after: tuple[datetime, str] | None, limit: int) -> Select[HumanTask]:
-    query = select(HumanTask).where(HumanTask.candidate_group == lane, HumanTask.status == TaskStatus.READY, *window)
+    query = select(HumanTask).where(HumanTask.candidate_group == lane, HumanTask.status == TaskStatus.READY, *window,
+                                    access.case_listed(actor, HumanTask.case_id))
     if wanted.process:
         query = query.where(HumanTask.process_key == wanted.process)
     if wanted.step:
