@@ -255,6 +255,11 @@ def _any_task(session: Session, *conditions: ColumnElement[bool]) -> bool:
     return bool(session.scalar(select(exists(select(HumanTask.id).where(*conditions)))))
 
 
+# Built once: an alias's columns are costly to set up, and a list may use the clause once per lane.
+_LISTED_CASE = aliased(Case, name="listed_case")
+_LISTED_CASE_TASK = aliased(HumanTask, name="listed_case_task")
+
+
 def case_listed(actor: Actor, case_id: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
     """`case_visible` for restricted cases as SQL, for lists and counts across cases (the SLA lists and
     reports): true unless the row's case is restricted and the actor may not see it. Lane membership is what
@@ -262,7 +267,7 @@ def case_listed(actor: Actor, case_id: ColumnElement[str] | InstrumentedAttribut
     One lookup of the case by primary key per row read, so an index-ordered list stays O(page)."""
     if actor.has(Role.AUDITOR):
         return true()
-    case, task = aliased(Case), aliased(HumanTask)
+    case, task = _LISTED_CASE, _LISTED_CASE_TASK
     hidden: list[ColumnElement[bool]] = [case.id == case_id, case.restricted == true()]
     if actor.opened_cases:
         hidden.append(case.id.not_in(sorted(actor.opened_cases)))

@@ -1,8 +1,9 @@
 """Managers' live SLA lists: breaches and at-risk work across the lanes a manager manages.
 
 Plain reads of `human_task`, no workflow loaded. Each lane is one range of the (group, status[, process],
-sort_due, id) index, read in order and merged (`engine.queries.tasks.first_rows`), so a page costs
-O(page) at any table size; a breach shows the moment its deadline passes (nothing is batched).
+sort_due, id) index, read in order and limited; several lanes are one UNION ALL of those ranges
+(`engine.queries.tasks.first_rows`), so a page costs O(lanes × page) at any table size; a breach shows
+the moment its deadline passes (nothing is batched).
 Escalation levels follow domain §7: 1 at the breach, 2 one working day later, 3 two working days later.
 """
 
@@ -86,20 +87,21 @@ def breach_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
     window = [HumanTask.sort_due < level_cutoff(wanted.level or 1, now, calendar)]
     if wanted.level is not None and wanted.level < TOP_LEVEL:
         window.append(HumanTask.sort_due >= level_cutoff(wanted.level + 1, now, calendar))
-    return [_lane_query(actor, lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
+    listed = access.case_listed(actor, HumanTask.case_id)
+    return [_lane_query(lane, wanted, [*window, listed], after, limit) for lane in lanes_for(actor, wanted)]
 
 
 def at_risk_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
                     after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
     """One ordered, limited query per lane: ready tasks past their warning time, not yet due, soonest first."""
     window = [HumanTask.sort_due >= now, HumanTask.warn_at <= now]
-    return [_lane_query(actor, lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
+    listed = access.case_listed(actor, HumanTask.case_id)
+    return [_lane_query(lane, wanted, [*window, listed], after, limit) for lane in lanes_for(actor, wanted)]
 
 
-def _lane_query(actor: Actor, lane: str, wanted: SlaFilter, window: list[ColumnElement[bool]],
+def _lane_query(lane: str, wanted: SlaFilter, window: list[ColumnElement[bool]],
                 after: tuple[datetime, str] | None, limit: int) -> Select[HumanTask]:
-    query = select(HumanTask).where(HumanTask.candidate_group == lane, HumanTask.status == TaskStatus.READY, *window,
-                                    access.case_listed(actor, HumanTask.case_id))
+    query = select(HumanTask).where(HumanTask.candidate_group == lane, HumanTask.status == TaskStatus.READY, *window)
     if wanted.process:
         query = query.where(HumanTask.process_key == wanted.process)
     if wanted.step:
