@@ -5,10 +5,11 @@ worker processes; p50, p99 and max of fired − due (aim: p99 under 5 s).
                                              [--broker-url redis://localhost:56390/0] [--url postgresql://…]
 
 Builds a fresh database (a temp SQLite file, or the PostgreSQL database given, whose public schema is
-replaced), deploys bench/diagrams/timer_lateness.bpmn (one ten-minute timer) and opens one case per timer,
-back-dated so that its timer falls due at its place in the window; the window starts once every case is
-open. Then `celery beat` and `--workers` `celery worker` processes (on the embedded SQLite broker unless
-`--broker-url` names one) run until every timer has fired or the window plus two minutes has passed.
+replaced), deploys bench/diagrams/timer_lateness.bpmn (one ten-minute timer) and starts `celery beat` and
+`--workers` `celery worker` processes (on the embedded SQLite broker unless `--broker-url` names one).
+Once they have fired a probe timer, it opens one case per timer, back-dated so that its timer falls due
+at its place in the window (which starts once every case is open), and waits until every timer has fired
+or the window plus two minutes has passed.
 Lateness is read from the timer rows: `fired_at` is the engine's clock when the step that fired it ran.
 """
 
@@ -31,6 +32,7 @@ from engine.access import Actor
 from engine.db import Database
 from engine.models import Timer
 from engine.queries.indicators import percentile
+from workers.schedule import FIRE_DUE_TIMERS_EVERY_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
 DIAGRAM = ROOT / "bench" / "diagrams" / "timer_lateness.bpmn"
@@ -39,19 +41,36 @@ OWNER = Actor("owner", frozenset({"process_owner"}))
 OPENER = Actor("bench", frozenset())
 
 
-def _open_cases(db: Database, count: int, over: float) -> datetime:
-    """One case per timer, the i-th due at start + i × over / count; returns the start of the window."""
+def _deploy_and_probe(db: Database) -> float:
+    """Deploy the diagram and open one case whose timer is already due (the sign that the workers are up);
+    returns how long opening a case took."""
     runtime.deploy_definitions(db, [runtime.DiagramFile(DIAGRAM.read_bytes(), DIAGRAM.name)], OWNER,
                                datetime.now(UTC))
     probe = time.perf_counter()
     runtime.open_case(db, process="timer_lateness", subject={}, data={}, actor=OPENER,
-                      now=datetime.now(UTC) - TIMER_DELAY - timedelta(hours=1))  # fires at once, not counted
-    per_case = time.perf_counter() - probe
-    start = datetime.now(UTC) + timedelta(seconds=count * per_case * 2 + 20)
+                      now=datetime.now(UTC) - TIMER_DELAY - timedelta(hours=1))
+    return time.perf_counter() - probe
+
+
+def _open_cases(db: Database, count: int, over: float, per_case: float) -> datetime:
+    """One case per timer, the i-th due at start + i × over / count; returns the start of the window.
+
+    The window leaves time to open every case and then a whole sweep interval: a timer made less than a
+    sweep before it falls due may have missed the sweep that would have queued it (not what is measured).
+    """
+    start = datetime.now(UTC) + timedelta(seconds=count * per_case * 1.5 + FIRE_DUE_TIMERS_EVERY_SECONDS + 10)
     for i in range(count):
         due = start + timedelta(seconds=i * over / count)
         runtime.open_case(db, process="timer_lateness", subject={}, data={}, actor=OPENER, now=due - TIMER_DELAY)
+    margin = (start - datetime.now(UTC)).total_seconds()
+    if margin < FIRE_DUE_TIMERS_EVERY_SECONDS:
+        print(f"warning: the cases took longer to open than planned; only {margin:.0f} s before the window")
     return start
+
+
+def _fired_any(db: Database) -> bool:
+    with db.reading() as session:
+        return bool(session.scalar(select(func.count()).select_from(Timer).where(Timer.fired_at.is_not(None))))
 
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -89,14 +108,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
         db = fresh_database(args.url, tmp)
-        start = _open_cases(db, args.timers, args.over)
+        per_case = _deploy_and_probe(db)
         broker = args.broker_url or f"sqla+sqlite:///{tmp / 'broker.db'}"
         env = {**os.environ, "SOSFLOW_BROKER_URL": broker,
                "SOSFLOW_DATABASE_URL": db.engine.url.render_as_string(hide_password=False)}
-        print(f"{args.timers} timers due from {start:%H:%M:%S} over {args.over:.0f} s; "
-              f"{db.engine.dialect.name}, broker {broker.split(':')[0]}, {args.workers} workers", flush=True)
         processes = _processes(env, args.workers, tmp)
         try:
+            while not _fired_any(db):
+                time.sleep(1)
+            start = _open_cases(db, args.timers, args.over, per_case)
+            print(f"{args.timers} timers due from {start:%H:%M:%S} over {args.over:.0f} s; "
+                  f"{db.engine.dialect.name}, broker {broker.split(':')[0]}, {args.workers} workers", flush=True)
             end = time.monotonic() + (start - datetime.now(UTC)).total_seconds() + args.over + 120
             while time.monotonic() < end and (left := _waiting(db, start)):
                 print(f"  {datetime.now(UTC):%H:%M:%S} waiting: {left}", flush=True)
