@@ -87,21 +87,27 @@ def breach_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
     window = [HumanTask.sort_due < level_cutoff(wanted.level or 1, now, calendar)]
     if wanted.level is not None and wanted.level < TOP_LEVEL:
         window.append(HumanTask.sort_due >= level_cutoff(wanted.level + 1, now, calendar))
-    listed = access.case_listed(actor, HumanTask.case_id)
-    return [_lane_query(lane, wanted, [*window, listed], after, limit) for lane in lanes_for(actor, wanted)]
+    return _lane_queries(actor, wanted, window, after, limit)
 
 
 def at_risk_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
                     after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
     """One ordered, limited query per lane: ready tasks past their warning time, not yet due, soonest first."""
     window = [HumanTask.sort_due >= now, HumanTask.warn_at <= now]
-    listed = access.case_listed(actor, HumanTask.case_id)
-    return [_lane_query(lane, wanted, [*window, listed], after, limit) for lane in lanes_for(actor, wanted)]
+    return _lane_queries(actor, wanted, window, after, limit)
 
 
-def _lane_query(lane: str, wanted: SlaFilter, window: list[ColumnElement[bool]],
-                after: tuple[datetime, str] | None, limit: int) -> Select[HumanTask]:
-    query = select(HumanTask).where(HumanTask.candidate_group == lane, HumanTask.status == TaskStatus.READY, *window)
+def _lane_queries(actor: Actor, wanted: SlaFilter, window: list[ColumnElement[bool]],
+                  after: tuple[datetime, str] | None, limit: int) -> list[Select[HumanTask]]:
+    """The same query narrowed to each lane: built once, as building a statement costs more than reading it."""
+    lanes = lanes_for(actor, wanted)
+    query = _all_lanes_query(wanted, [*window, access.case_listed(actor, HumanTask.case_id)], after, limit)
+    return [query.where(HumanTask.candidate_group == lane) for lane in lanes]
+
+
+def _all_lanes_query(wanted: SlaFilter, window: list[ColumnElement[bool]],
+                     after: tuple[datetime, str] | None, limit: int) -> Select[HumanTask]:
+    query = select(HumanTask).where(HumanTask.status == TaskStatus.READY, *window)
     if wanted.process:
         query = query.where(HumanTask.process_key == wanted.process)
     if wanted.step:
