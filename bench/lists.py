@@ -1,6 +1,6 @@
 """p50 and p95 of every list at 10 k, 100 k and 1 M human-task rows: the task queue with every filter and cursor
 pages 1, 2 and 20, the managers' breaches and at-risk lists (a MASH manager's lanes and every lane), a
-case's history; and a year of indicators and of the per-step summary (5 rounds each).
+case's history; and a year of indicators and of the per-step summary (3 rounds each).
 
     .venv/bin/python -m bench.lists [--url postgresql://…] [--sizes 10000,100000,1000000]
 
@@ -148,7 +148,7 @@ def main() -> None:
                 p50, p95 = timed(read)
                 print(f"{db.engine.dialect.name:10} {size:>9}  {name:34} {p50:>8.2f} {p95:>8.2f}", flush=True)
             for name, report in _reports().items():
-                p50, p95 = timed(partial(_read, db, report), rounds=5)
+                p50, p95 = timed(partial(_read, db, report), rounds=3)
                 print(f"{db.engine.dialect.name:10} {size:>9}  {name:34} {p50:>8.2f} {p95:>8.2f}", flush=True)
             print(f"load average: {os.getloadavg()[0]:.2f}", flush=True)
 
