@@ -24,6 +24,10 @@ from engine.models import Case, HumanTask, TaskStatus
 from engine.queries.tasks import decode_cursor, encode_cursor, first_rows
 
 TOP_LEVEL = 3
+# `WorkingCalendar.warn_at` warns one working day before a deadline, or a quarter of an interval under three
+# working days: never more than a week before it, even across Christmas. Bounding the at-risk range by it keeps
+# the read to the work due within the horizon instead of every future deadline of the lane.
+AT_RISK_HORIZON = timedelta(days=8)
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def breach_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
 def at_risk_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
                     after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
     """One ordered, limited query per lane: ready tasks past their warning time, not yet due, soonest first."""
-    window = [HumanTask.sort_due >= now, HumanTask.warn_at <= now]
+    window = [HumanTask.sort_due >= now, HumanTask.sort_due < now + AT_RISK_HORIZON, HumanTask.warn_at <= now]
     return _lane_queries(actor, wanted, window, after, limit)
 
 
