@@ -9,7 +9,7 @@ VENDOR = api/static/vendor
 run: install assets
 	$(BIN)/sosflow run
 
-test: install node_modules/.installed
+test: install assets
 	$(BIN)/pytest -q
 
 install: $(VENV)/.installed
@@ -43,6 +43,7 @@ $(VENDOR)/.installed: node_modules/.installed api/assets/*.mjs
 	cp -R node_modules/bpmn-js/dist/assets/. $(VENDOR)/bpmn-js/
 	$(ESBUILD) api/assets/app.mjs --outfile=$(VENDOR)/app.js
 	$(ESBUILD) api/assets/case.mjs --outfile=$(VENDOR)/case.js
+	$(ESBUILD) api/assets/dashboard.mjs --outfile=$(VENDOR)/dashboard.js
 	touch $@
 
 lint: install

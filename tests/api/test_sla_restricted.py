@@ -14,9 +14,11 @@ import pytest
 from sqlalchemy import insert
 
 from engine import accounts
+from engine.access import Actor
 from engine.calendar import LONDON
 from engine.db import Database
 from engine.models import Case, CaseRestriction, HumanTask, ProcessDefinition, ProcessInstance, new_id
+from engine.queries.sla import count_open_work
 from tests.api_client import ApiClient
 from tests.conftest import Clock
 from tests.factories import create_user
@@ -81,12 +83,22 @@ PLAIN_ONLY = ["SLA-PLAIN"]
 
 
 def test_a_restricted_case_is_neither_listed_nor_counted_for_managers_who_may_not_see_it(
-    api: ApiClient, cases: dict[str, str]
+    api: ApiClient, db: Database, cases: dict[str, str]
 ) -> None:
     hidden = {"breaches": PLAIN_ONLY, "at risk": PLAIN_ONLY, "summary": (1, 1), "T1": (1, 1, PLAIN_ONLY)}
     assert _seen(api, "mo") == hidden
     assert _seen(api, "hos") == hidden
     assert _seen(api, "maya") == {"breaches": BOTH, "at risk": BOTH, "summary": (2, 2), "T1": (2, 2, BOTH)}
+    assert _open_work(db, "mo") == _open_work(db, "hos") == {"open": 2, "at_risk": 1, "level_1": 1}
+    assert _open_work(db, "maya") == {"open": 4, "at_risk": 2, "level_1": 2}
+
+
+def _open_work(db: Database, user: str) -> dict[str, int]:
+    """The dashboard's counts of open work in the screeners' lane, as the user's actor sees them."""
+    actor = Actor(user, frozenset(USERS.get(user, ["mash_manager"])))
+    with db.reading() as session:
+        (row,) = [r for r in count_open_work(session, actor, NOW) if r["group"] == "mash_screener"]
+    return {key: row[key] for key in ("open", "at_risk", "level_1")}
 
 
 def test_breaking_the_glass_on_a_restricted_case_brings_it_back_into_the_managers_lists(
