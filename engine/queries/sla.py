@@ -1,8 +1,9 @@
 """Managers' live SLA lists: breaches and at-risk work across the lanes a manager manages.
 
 Plain reads of `human_task`, no workflow loaded. Each lane is one range of the (group, status[, process],
-sort_due, id) index, read in order and merged (`engine.queries.tasks.first_rows`), so a page costs
-O(page) at any table size; a breach shows the moment its deadline passes (nothing is batched).
+sort_due, id) index, read in order and limited; several lanes are one UNION ALL of those ranges
+(`engine.queries.tasks.first_rows`), so a page costs O(lanes × page) at any table size; a breach shows
+the moment its deadline passes (nothing is batched).
 Escalation levels follow domain §7: 1 at the breach, 2 one working day later, 3 two working days later.
 """
 
@@ -23,6 +24,10 @@ from engine.models import Case, HumanTask, TaskStatus
 from engine.queries.tasks import decode_cursor, encode_cursor, first_rows
 
 TOP_LEVEL = 3
+# `WorkingCalendar.warn_at` warns one working day before a deadline, or a quarter of an interval under three
+# working days: never more than a week before it, even across Christmas. Bounding the at-risk range by it keeps
+# the read to the work due within the horizon instead of every future deadline of the lane.
+AT_RISK_HORIZON = timedelta(days=8)
 
 
 @dataclass(frozen=True)
@@ -86,19 +91,27 @@ def breach_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
     window = [HumanTask.sort_due < level_cutoff(wanted.level or 1, now, calendar)]
     if wanted.level is not None and wanted.level < TOP_LEVEL:
         window.append(HumanTask.sort_due >= level_cutoff(wanted.level + 1, now, calendar))
-    return [_lane_query(lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
+    return _lane_queries(actor, wanted, window, after, limit)
 
 
 def at_risk_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
                     after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
     """One ordered, limited query per lane: ready tasks past their warning time, not yet due, soonest first."""
-    window = [HumanTask.sort_due >= now, HumanTask.warn_at <= now]
-    return [_lane_query(lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
+    window = [HumanTask.sort_due >= now, HumanTask.sort_due < now + AT_RISK_HORIZON, HumanTask.warn_at <= now]
+    return _lane_queries(actor, wanted, window, after, limit)
 
 
-def _lane_query(lane: str, wanted: SlaFilter, window: list[ColumnElement[bool]],
-                after: tuple[datetime, str] | None, limit: int) -> Select[HumanTask]:
-    query = select(HumanTask).where(HumanTask.candidate_group == lane, HumanTask.status == TaskStatus.READY, *window)
+def _lane_queries(actor: Actor, wanted: SlaFilter, window: list[ColumnElement[bool]],
+                  after: tuple[datetime, str] | None, limit: int) -> list[Select[HumanTask]]:
+    """The same query narrowed to each lane: built once, as building a statement costs more than reading it."""
+    lanes = lanes_for(actor, wanted)
+    query = _all_lanes_query(wanted, [*window, access.case_listed(actor, HumanTask.case_id)], after, limit)
+    return [query.where(HumanTask.candidate_group == lane) for lane in lanes]
+
+
+def _all_lanes_query(wanted: SlaFilter, window: list[ColumnElement[bool]],
+                     after: tuple[datetime, str] | None, limit: int) -> Select[HumanTask]:
+    query = select(HumanTask).where(HumanTask.status == TaskStatus.READY, *window)
     if wanted.process:
         query = query.where(HumanTask.process_key == wanted.process)
     if wanted.step:
@@ -149,7 +162,7 @@ def _view(task: HumanTask, reference: str, now: datetime, calendar: WorkingCalen
 def open_queries(actor: Actor, wanted: SlaFilter, limit: int,
                  after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
     """One ordered, limited query per lane: every ready task, the soonest deadline first (breaches lead)."""
-    return [_lane_query(lane, wanted, [], after, limit) for lane in lanes_for(actor, wanted)]
+    return _lane_queries(actor, wanted, [], after, limit)
 
 
 def list_open(session: Session, actor: Actor, wanted: SlaFilter, now: datetime, limit: int = 50,
@@ -178,7 +191,7 @@ def count_open_work(session: Session, actor: Actor, now: datetime,
     query = (select(HumanTask.candidate_group, HumanTask.process_key, HumanTask.element_id,
                     func.min(HumanTask.name), *(column.label(name) for name, column in counts.items()))
              .where(HumanTask.candidate_group.in_(lanes_for(actor, SlaFilter())),
-                    HumanTask.status == TaskStatus.READY)
+                    HumanTask.status == TaskStatus.READY, access.case_listed(actor, HumanTask.case_id))
              .group_by(HumanTask.candidate_group, HumanTask.process_key, HumanTask.element_id)
              .order_by(HumanTask.candidate_group, HumanTask.process_key, HumanTask.element_id))
     return [{"group": group, "process": process, "step": step, "name": name,
