@@ -36,6 +36,7 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, Permission]] = {
     "referral_pages.mine": {"GET": P.READ_REFERRALS},
     "case_pages.case": {"GET": P.READ_CASE},
     "case_pages.genogram": {"GET": P.READ_CASE},
+    "case_pages.diagram": {"GET": P.READ_CASE},
     "tokens.Tokens": {"GET": P.OWN_ACCOUNT},
     "tokens.RevokeToken": {"POST": P.OWN_ACCOUNT},
     "cases.Cases": {"POST": P.OPEN_CASE},

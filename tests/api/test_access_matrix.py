@@ -54,6 +54,7 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("referral_pages.mine", "GET"): SIGNED_IN,
     ("case_pages.case", "GET"): SIGNED_IN,
     ("case_pages.genogram", "GET"): SIGNED_IN,
+    ("case_pages.diagram", "GET"): SIGNED_IN,
     ("tokens.Tokens", "GET"): SIGNED_IN,
     ("tokens.RevokeToken", "POST"): SIGNED_IN,
     ("cases.Cases", "POST"): SIGNED_IN,
