@@ -43,6 +43,7 @@ $(VENDOR)/.installed: node_modules/.installed api/assets/*.mjs
 	cp -R node_modules/bpmn-js/dist/assets/. $(VENDOR)/bpmn-js/
 	$(ESBUILD) api/assets/app.mjs --outfile=$(VENDOR)/app.js
 	$(ESBUILD) api/assets/case.mjs --outfile=$(VENDOR)/case.js
+	$(ESBUILD) api/assets/dashboard.mjs --outfile=$(VENDOR)/dashboard.js
 	touch $@
 
 lint: install
