@@ -61,6 +61,7 @@ def make_referral(page: Any, sign_in: Callable[..., None], visit: Visit) -> str:
     assert page.title().startswith("Error: ")
     visit(page, "make-a-referral-error")
     summary.get_by_role("link", name="Date of birth must include a month").click()
+    assert page.evaluate("() => document.activeElement.id") == "field-children-0-dob-month"
     page.fill("#field-children-0-dob-month", "3")
     page.click("#continue")
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from api.pages.forms import parse_form
+from api.pages.forms import parse_form, render_form
 from api.pages.forms.dates import date_message, date_problems
 from engine import accounts, runtime
 from engine.access import Actor
@@ -60,6 +60,19 @@ def test_date_problems_find_each_date_of_a_form_by_its_pointer() -> None:
         ("/children/0/dob", "Date of birth must include a month"),
         ("/children/0/expected_dob", "Expected date of birth must be a real date"),
     ]
+
+
+def test_the_error_summary_links_to_the_first_box_with_the_error(app: Any) -> None:
+    data = _posted(dob=("", "", "2018"), expected_dob=("31", "9", "2026"))
+    problems = date_problems("mash_service_request", data, TODAY)
+
+    with app.test_request_context():
+        links = [entry["href"] for entry in render_form("mash_service_request", data, problems).errors]
+
+    assert links == ["#field-children-0-dob-day", "#field-children-0-expected_dob-day"]
+    month_missing = date_problems("mash_service_request", _posted(dob=("4", "", "2018")), TODAY)
+    assert [entry["href"] for entry in render_form("mash_service_request", {}, month_missing).errors] == [
+        "#field-children-0-dob-month"]
 
 
 def test_a_referral_with_a_date_of_birth_in_the_future_is_refused_with_the_gov_uk_wording(
