@@ -36,6 +36,7 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, Permission]] = {
     "referral_pages.mine": {"GET": P.READ_REFERRALS},
     "case_pages.case": {"GET": P.READ_CASE},
     "case_pages.genogram": {"GET": P.READ_CASE},
+    "case_pages.diagram": {"GET": P.READ_CASE},
     "notification_pages.notifications": {"GET": P.OWN_ACCOUNT},
     "notification_pages.mark_read": {"POST": P.OWN_ACCOUNT},
     "dashboard_pages.dashboard": {"GET": P.READ_SLA},

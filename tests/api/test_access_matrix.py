@@ -58,6 +58,7 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("referral_pages.mine", "GET"): SIGNED_IN,
     ("case_pages.case", "GET"): SIGNED_IN,
     ("case_pages.genogram", "GET"): SIGNED_IN,
+    ("case_pages.diagram", "GET"): SIGNED_IN,
     ("notification_pages.notifications", "GET"): SIGNED_IN,
     ("notification_pages.mark_read", "POST"): SIGNED_IN,
     ("dashboard_pages.dashboard", "GET"): SLA_READERS,

@@ -51,6 +51,15 @@ def date_message(label: str, parts: dict[str, str], today: date, *, past: bool =
     return None
 
 
+def first_box(problem: FieldProblem) -> str | None:
+    """The box the error summary links to for a date problem (GOV.UK: the first box with the error): "month" for
+    "… must include a month"; None for a problem with the date as a whole (the link goes to its first box)."""
+    if problem.validator != "date" or " must include a " not in problem.message:
+        return None
+    named = problem.message.split(" must include a ", 1)[1].replace(",", " ").split()
+    return next((part for part in PARTS if part in named), None)
+
+
 def merged(first: Iterable[FieldProblem], then: Iterable[FieldProblem]) -> list[FieldProblem]:
     """`first`, then each of `then` at a field `first` does not already name, sorted by field."""
     chosen = {problem.pointer: problem for problem in first}

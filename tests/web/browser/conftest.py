@@ -6,8 +6,9 @@ Fixtures (use them from any test under tests/web/browser/):
   server on 127.0.0.1; the test and the server share the same `Database`, so what a test writes with engine
   functions (`tests.factories.deploy`, `runtime.open_case`, …) the pages show at once. `live_server.url("/tasks")`.
 - `demo_users` → {username: [group]}: one account per role, named after it (`referrer`, `mash_screener`,
-  `mash_manager`, `auditor`, `process_owner`, …; see `engine.access.Role`), password `PASSWORD`, display name the
-  role's title. `live_server` creates them, so every browser test can sign in as any role.
+  `mash_manager`, `auditor`, `process_owner`, …; see `engine.access.Role`), password `PASSWORD`; display names
+  in `DISPLAY_NAMES` (a person's name for the roles the journeys use, else "Demo <role title>").
+  `live_server` creates them, so every browser test can sign in as any role.
 - `deployed(name="mash_screening.bpmn")`: deploys bpmn/<name> with its hand-off targets (`tests.factories.deploy`);
   the first test pays for the deploy checks (seconds each), later tests get the same rows copied back in.
 - `browser`: one headless chromium per test session (`/usr/bin/chromium`, `--no-sandbox`). The whole folder skips
@@ -19,6 +20,10 @@ Fixtures (use them from any test under tests/web/browser/):
 - `axe_check(page, name)`: runs axe-core (from node_modules) in the page; fails on any serious or critical
   violation, listing rule, impact, help and the offending elements.
 - `screenshot(page, name)`: a full-page PNG at docs/screenshots/<name>.png (shown in the README).
+
+A browser test of another area goes in this folder (e.g. `test_dashboard.py`), so these fixtures apply:
+`deployed(); sign_in(page, "mash_manager"); page.goto("/…"); axe_check(page, "x"); screenshot(page, "x")`.
+axe lets through one thing only: GOV.UK Frontend's `aria-expanded` on radios that reveal a question (see below).
 """
 
 from __future__ import annotations
@@ -100,12 +105,16 @@ class LiveServer:
         return self.base_url + path
 
 
+DISPLAY_NAMES = {Role.REFERRER: "Jo Evans", Role.MASH_SCREENER: "Sam Patel", Role.MASH_MANAGER: "Maya Green",
+                 Role.MASH_BUSINESS_SUPPORT: "Bea Jones", Role.AUDITOR: "Audrey Khan", Role.PROCESS_OWNER: "Owen Price"}
+
+
 @pytest.fixture
 def demo_users(db: Database, clock: Clock) -> dict[str, list[str]]:
     users = {str(role): [str(role)] for role in Role}
-    for username, groups in users.items():
-        accounts.create_user(db, username, groups, clock(), display_name=ROLE_TITLES[Role(username)],
-                             password=PASSWORD)
+    for role in Role:
+        name = DISPLAY_NAMES.get(role, f"Demo {ROLE_TITLES[role]}")
+        accounts.create_user(db, str(role), [str(role)], clock(), display_name=name, password=PASSWORD)
     return users
 
 

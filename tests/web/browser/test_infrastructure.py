@@ -10,7 +10,8 @@ import pytest
 def test_a_signed_in_person_sees_their_name_and_role_in_the_header(page: Any, sign_in: Any) -> None:
     sign_in(page, "mash_screener")
 
-    assert page.text_content(".account-name").strip() == "MASH screener"
+    assert page.text_content(".account-name").strip() == "Sam Patel"
+    assert page.text_content(".account-role").strip() == "MASH screener"
     assert "open task" in page.text_content(".account-open-tasks")
 
 

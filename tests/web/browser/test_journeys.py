@@ -61,6 +61,7 @@ def make_referral(page: Any, sign_in: Callable[..., None], visit: Visit) -> str:
     assert page.title().startswith("Error: ")
     visit(page, "make-a-referral-error")
     summary.get_by_role("link", name="Date of birth must include a month").click()
+    assert page.evaluate("() => document.activeElement.id") == "field-children-0-dob-month"
     page.fill("#field-children-0-dob-month", "3")
     page.click("#continue")
 
@@ -130,9 +131,15 @@ def decide(page: Any, sign_in: Callable[..., None], visit: Visit) -> str:
     return str(case_path)
 
 
-def show_case(page: Any, case_path: str, reference: str, visit: Visit) -> None:
-    """The manager opens the case: it is now at the feedback to the referrer."""
+def show_case(page: Any, case_path: str, reference: str, visit: Visit, javascript: bool) -> None:
+    """The manager opens the case: it is now at the feedback to the referrer, in the list and on the diagram."""
     page.goto(case_path)
+    if javascript:  # bpmn-js draws the diagram: the steps passed shaded, the current one outlined
+        diagram = page.locator(".sosflow-diagram")
+        diagram.locator(".sosflow-current").first.wait_for()
+        assert diagram.locator(".sosflow-current[data-element-id='feedback_to_referrer']").count() == 1
+        passed = diagram.locator(".sosflow-completed").evaluate_all("(all) => all.map(e => e.dataset.elementId)")
+        assert {"start_contact_received", "screen_contact", "screening_decision"} <= set(passed)
     assert page.locator("h1").inner_text() == reference
     chain = page.locator("#process-chain").inner_text()
     assert "mash_screening" in chain and "In progress" in chain and "Feedback to referrer" in chain
@@ -147,7 +154,7 @@ def run_journey(new_page: Callable[..., Any], sign_in: Callable[..., None], visi
     screen_contact(new_page(javascript=javascript), sign_in, visit, javascript)
     manager = new_page(javascript=javascript)
     case_path = decide(manager, sign_in, visit)
-    show_case(manager, case_path, reference, visit)
+    show_case(manager, case_path, reference, visit, javascript)
 
 
 def test_a_referral_is_made_screened_and_decided_in_the_browser(
