@@ -120,11 +120,14 @@ async function deploy () {
 }
 
 async function open () {
-  const response = await fetch(form.dataset.bpmnUrl, { credentials: 'same-origin' })
-  await modeler.importXML(await response.text())
-  modeler.get('canvas').zoom('fit-viewport')
+  // Shown before the import: a hidden canvas has no size, and fitting the diagram into it fails.
   page.hidden = false
   document.getElementById('modeler-no-js').hidden = true
+  const response = await fetch(form.dataset.bpmnUrl, { credentials: 'same-origin' })
+  await modeler.importXML(await response.text())
+  const canvas = modeler.get('canvas')
+  canvas.zoom('fit-viewport')
+  canvas.scroll({ dx: 120, dy: 0 }) // clear of the palette, which covers the canvas's left edge
   document.getElementById('check-diagram').addEventListener('click', (event) => { event.preventDefault(); check() })
   document.getElementById('deploy-diagram').addEventListener('click', (event) => { event.preventDefault(); deploy() })
   page.dataset.ready = 'yes'
