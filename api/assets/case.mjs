@@ -5,11 +5,17 @@ import { Chart, LineController, LineElement, PointElement, LinearScale, Category
 import { showDiagrams } from './viewer.mjs'
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip)
+// GOV.UK colours, in an order that keeps neighbouring lines apart.
+const COLOURS = ['#1d70b8', '#d4351c', '#00703c', '#f47738', '#4c2c92', '#28a197', '#912b88', '#505a5f']
 
 function showScales (canvas) {
   const source = document.getElementById(canvas.dataset.seriesId)
   if (!source) return
   const series = JSON.parse(source.textContent)
+  series.datasets.forEach((dataset, index) => {
+    const colour = COLOURS[index % COLOURS.length]
+    Object.assign(dataset, { borderColor: colour, backgroundColor: colour, borderWidth: 3, pointRadius: 4 })
+  })
   canvas.hidden = false
   const chart = new Chart(canvas, {
     type: 'line',

@@ -40,7 +40,7 @@ def test_each_process_of_the_case_is_drawn_with_its_completed_and_current_elemen
     assert ids(diagram, "current") == ["screen_contact"]
     assert "start_contact_received" in ids(diagram, "completed")
     assert "screen_contact" not in ids(diagram, "completed")
-    assert diagram.get("role") == "img" and "current steps" in diagram.get("aria-label")
+    assert diagram.get("role") == "figure" and "current steps" in diagram.get("aria-label")
     assert page.select("script[src='/static/vendor/case.js']")
     assert page.select("link[href='/static/vendor/bpmn-js/bpmn-js.css']")
     xml = page_request.web.client.get(diagram.get("data-bpmn-url"))

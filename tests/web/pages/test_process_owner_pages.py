@@ -67,7 +67,7 @@ def test_a_version_page_shows_its_deploy_details_its_diagram_and_the_xml_downloa
     assert page.text("h1") == "MASH referral screening – version 1"
     assert "by owner" in page.text("#version-summary") or "Deployed" in page.text("#version-summary")
     (diagram,) = page.select("#diagram[data-bpmn-url='/process-definitions/mash_screening/versions/1/bpmn']")
-    assert diagram.get("role") == "img" and diagram.get("aria-label")
+    assert diagram.get("role") == "figure" and diagram.get("aria-label")
     assert page.select("script[src='/static/vendor/version.js']")
     xml = owner.web.client.get(diagram.get("data-bpmn-url"))
     assert xml.status_code == 200 and xml.mimetype == "application/xml"
