@@ -9,7 +9,7 @@ VENDOR = api/static/vendor
 run: install assets
 	$(BIN)/sosflow run
 
-test: install node_modules/.installed
+test: install assets
 	$(BIN)/pytest -q
 
 install: $(VENV)/.installed
