@@ -94,8 +94,8 @@ async function send (action) {
   const { xml } = await modeler.saveXML({ format: true })
   const body = new FormData()
   body.append('csrf_token', form.elements.csrf_token.value)
-  body.append('xml', xml)
-  body.append('file_name', form.dataset.fileName)
+  // As a file part, like an upload: a form field is capped far below the size a diagram may have.
+  body.append('file', new Blob([xml], { type: 'application/xml' }), form.dataset.fileName)
   const response = await fetch(action, {
     method: 'POST', body, credentials: 'same-origin', headers: { Accept: 'application/json' }
   })
