@@ -67,6 +67,7 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, Permission]] = {
     "tasks.CompleteTask": {"POST": P.WORK_TASKS},
     "definitions.Definitions": {"GET": P.READ_REFERENCE, "POST": P.DEPLOY},
     "definitions.DefinitionBpmn": {"GET": P.READ_REFERENCE},
+    "definitions.CheckDefinition": {"POST": P.DEPLOY},
     "forms.Forms": {"GET": P.READ_REFERENCE},
     "forms.FormByKey": {"GET": P.READ_REFERENCE},
     "audit.VerifyChain": {"GET": P.VERIFY_AUDIT},

@@ -86,6 +86,7 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("definitions.Definitions", "GET"): SIGNED_IN,
     ("definitions.Definitions", "POST"): {"process_owner"},
     ("definitions.DefinitionBpmn", "GET"): SIGNED_IN,
+    ("definitions.CheckDefinition", "POST"): {"process_owner"},
     ("forms.Forms", "GET"): SIGNED_IN,
     ("forms.FormByKey", "GET"): SIGNED_IN,
     ("audit.VerifyChain", "GET"): {"auditor"},
