@@ -46,6 +46,7 @@ $(VENDOR)/.installed: node_modules/.installed api/assets/*.mjs api/assets/*.json
 	$(ESBUILD) api/assets/version.mjs --outfile=$(VENDOR)/version.js
 	$(ESBUILD) api/assets/modeler.mjs --outfile=$(VENDOR)/modeler.js
 	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(VENDOR)/
+	$(ESBUILD) api/assets/dashboard.mjs --outfile=$(VENDOR)/dashboard.js
 	touch $@
 
 lint: install

@@ -28,12 +28,15 @@ from api.incidents.views import blp as incidents_blp
 from api.notifications.views import blp as notifications_blp
 from api.openapi import create_api
 from api.pages import init_jinja, page_engine_error, page_http_error
+from api.pages.audit import audit_pages
 from api.pages.auth import sign_in_blp, sign_out_blp
 from api.pages.cases import case_pages
+from api.pages.dashboard import dashboard_pages
 from api.pages.definitions import definition_pages
 from api.pages.help import help_pages
 from api.pages.home import home_blp
 from api.pages.incidents import incident_pages
+from api.pages.notifications import notification_pages
 from api.pages.oidc import init_oidc
 from api.pages.referrals import referral_pages
 from api.pages.tasks import task_pages
@@ -72,6 +75,9 @@ PAGE_BLUEPRINTS: list[tuple[PageBlueprint, Callable[[], Any]]] = [
     (case_pages, require_session),
     (definition_pages, require_session),
     (incident_pages, require_session),
+    (notification_pages, require_session),
+    (dashboard_pages, require_session),
+    (audit_pages, require_session),
     (help_pages, lambda: None),  # public: the accessibility statement
 ]
 

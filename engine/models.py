@@ -346,7 +346,9 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_case_seq", "case_id", "seq"),)
+    # Auditors search by case, by person and by action, newest first: each is one range of an index.
+    __table_args__ = (Index("ix_audit_case_seq", "case_id", "seq"), Index("ix_audit_actor_seq", "actor", "seq"),
+                      Index("ix_audit_action_seq", "action", "seq"))
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime]

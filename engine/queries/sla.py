@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from engine import access
@@ -144,3 +144,47 @@ def _view(task: HumanTask, reference: str, now: datetime, calendar: WorkingCalen
         "minutes_late": int((now - due).total_seconds() // 60) if due else None,
         "escalation_level": escalation_level(due, now, calendar) if due else 0,
     }
+
+
+def open_queries(actor: Actor, wanted: SlaFilter, limit: int,
+                 after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
+    """One ordered, limited query per lane: every ready task, the soonest deadline first (breaches lead)."""
+    return [_lane_query(lane, wanted, [], after, limit) for lane in lanes_for(actor, wanted)]
+
+
+def list_open(session: Session, actor: Actor, wanted: SlaFilter, now: datetime, limit: int = 50,
+              cursor: str | None = None) -> SlaPage:
+    """Every ready task across the actor's lanes, the soonest deadline first (those without one last)."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = first_rows(session, open_queries(actor, wanted, limit + 1, after), limit + 1)
+    return _page(session, rows, limit, now)
+
+
+def count_open_work(session: Session, actor: Actor, now: datetime,
+                    calendar: WorkingCalendar | None = None) -> list[dict[str, Any]]:
+    """Ready tasks in the actor's lanes counted per lane and step: breached at each escalation level, at risk
+    (warned, not yet due) and in all. One grouped read of the lanes' ready ranges of the index, so it costs
+    O(open tasks managed), not O(table); the levels use the same cutoffs as the breach lists."""
+    calendar = calendar or default_calendar()
+    cut = {level: level_cutoff(level, now, calendar) for level in (1, 2, 3)}
+    due = HumanTask.sort_due
+    counts = {
+        "level_3": _count_where(due < cut[3]),
+        "level_2": _count_where(and_(due < cut[2], due >= cut[3])),
+        "level_1": _count_where(and_(due < cut[1], due >= cut[2])),
+        "at_risk": _count_where(and_(due >= now, HumanTask.warn_at <= now)),
+        "open": func.count(),
+    }
+    query = (select(HumanTask.candidate_group, HumanTask.process_key, HumanTask.element_id,
+                    func.min(HumanTask.name), *(column.label(name) for name, column in counts.items()))
+             .where(HumanTask.candidate_group.in_(lanes_for(actor, SlaFilter())),
+                    HumanTask.status == TaskStatus.READY)
+             .group_by(HumanTask.candidate_group, HumanTask.process_key, HumanTask.element_id)
+             .order_by(HumanTask.candidate_group, HumanTask.process_key, HumanTask.element_id))
+    return [{"group": group, "process": process, "step": step, "name": name,
+             **{key: int(value or 0) for key, value in zip(counts, values, strict=True)}}
+            for group, process, step, name, *values in session.execute(query)]
+
+
+def _count_where(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))

@@ -19,7 +19,8 @@ from engine.models import AuditEvent
 from engine.notifications.outbox import outbox_query
 from engine.notifications.reads import notifications_query
 from engine.notifications.reminders import reminders_query
-from engine.queries.sla import SlaFilter, at_risk_queries, breach_queries
+from engine.queries.audit import audit_search_query
+from engine.queries.sla import SlaFilter, at_risk_queries, breach_queries, open_queries
 from engine.queries.tasks import TaskFilter, queue_queries
 from engine.runtime.timers import due_timers_query
 from tests.query_plans import plan_of, planning_session, sorts_or_scans
@@ -57,15 +58,26 @@ def _lists() -> dict[str, list[Executable]]:
     for name, sla in SLA_FILTERS.items():
         lists[f"breaches, {name}"] = list(breach_queries(HEAD, sla, NOW, 51, AFTER))
         lists[f"at risk, {name}"] = list(at_risk_queries(HEAD, sla, NOW, 51, AFTER))
+        lists[f"open tasks, {name}"] = list(open_queries(HEAD, sla, 51, AFTER))
     lists["notifications"] = [notifications_query(SCREENER, False, 51)]
     lists["unread notifications"] = [notifications_query(SCREENER, True, 51)]
     lists["case history"] = [select(AuditEvent).where(AuditEvent.case_id == AFTER[1]).order_by(AuditEvent.seq)]
+    for name, condition in AUDIT_SEARCHES.items():
+        lists[f"audit search, {name}"] = [audit_search_query([condition], 51, 1000)]
     return lists
+
+
+AUDIT_SEARCHES = {
+    "by case": AuditEvent.case_id == AFTER[1],
+    "by person": AuditEvent.actor == "sam",
+    "by action": AuditEvent.action == "case_viewed",
+}
 
 
 @pytest.mark.parametrize("name", sorted(_lists()))
 def test_each_list_is_read_in_index_order_without_sorting_or_scanning(db: Database, name: str) -> None:
-    table = "audit_event" if name == "case history" else "notification" if "notification" in name else "human_task"
+    audit = name == "case history" or name.startswith("audit")
+    table = "audit_event" if audit else "notification" if "notification" in name else "human_task"
     with planning_session(db) as session:
         for query in _lists()[name]:
             plan = plan_of(session, query)

@@ -14,7 +14,7 @@ from engine import runtime
 from engine.access import Actor
 from engine.models import ProcessDefinition
 from tests.api.cases.test_records import conference_case
-from tests.factories import BPMN_DIR, deploy, referral, subject
+from tests.factories import BPMN_DIR, referral, subject
 from tests.web.browser.conftest import LiveServer
 from tests.web.pages.test_process_owner_pages import RELABELLED, WITHOUT_FORM_KEY, handoff_incident
 
@@ -42,8 +42,9 @@ def select_element(page: Any, element_id: str) -> None:
 
 
 def test_a_process_owner_relabels_a_task_checks_it_fixes_the_pinned_problem_and_deploys_version_2(
-        page: Any, live_server: LiveServer, sign_in: Any, axe_check: Any, screenshot: Any) -> None:
-    deploy(live_server.db, name="mash_screening.bpmn", now=live_server.clock())
+        page: Any, live_server: LiveServer, deployed: Any, sign_in: Any, axe_check: Any,
+        screenshot: Any) -> None:
+    deployed()
     sign_in(page, "process_owner")
     page.goto("/process-definitions")
     axe_check(page, "processes")
@@ -92,10 +93,10 @@ def test_a_process_owner_relabels_a_task_checks_it_fixes_the_pinned_problem_and_
 
 
 def test_without_javascript_a_process_owner_uploads_a_file_sees_its_problems_and_deploys_the_fix(
-        no_js_page: Any, live_server: LiveServer, sign_in: Any, axe_check: Any, screenshot: Any,
+        no_js_page: Any, live_server: LiveServer, deployed: Any, sign_in: Any, axe_check: Any, screenshot: Any,
         tmp_path: Any) -> None:
     page = no_js_page
-    deploy(live_server.db, name="mash_screening.bpmn", now=live_server.clock())
+    deployed()
     broken, fixed = tmp_path / "broken.bpmn", tmp_path / "fixed.bpmn"
     broken.write_text(WITHOUT_FORM_KEY)
     fixed.write_text(RELABELLED)
@@ -117,10 +118,10 @@ def test_without_javascript_a_process_owner_uploads_a_file_sees_its_problems_and
     assert 'name="Screen and RAG-rate the contact"' in deployed_xml(live_server, 2)
 
 
-def test_the_case_page_shows_the_position_on_the_diagram(page: Any, live_server: LiveServer, sign_in: Any,
-                                                         axe_check: Any) -> None:
+def test_the_case_page_shows_the_position_on_the_diagram(page: Any, live_server: LiveServer, deployed: Any,
+                                                         sign_in: Any, axe_check: Any) -> None:
     db, clock = live_server.db, live_server.clock
-    deploy(db, name="mash_screening.bpmn", now=clock())
+    deployed()
     case_id = runtime.open_case(db, process="mash_screening", subject=subject(), data=referral(),
                                 actor=Actor("referrer", frozenset({"referrer"})), now=clock())
     sign_in(page, "mash_screener")
@@ -146,9 +147,9 @@ def test_the_case_page_draws_the_scaling_chart_per_danger_statement(page: Any, l
 
 
 def test_a_process_owner_retries_an_incident_and_sees_why_it_failed(page: Any, live_server: LiveServer,
-                                                                    sign_in: Any, axe_check: Any,
+                                                                    deployed: Any, sign_in: Any, axe_check: Any,
                                                                     screenshot: Any) -> None:
-    deploy(live_server.db, name="mash_screening.bpmn", now=live_server.clock())
+    deployed()
     handoff_incident(live_server.db, live_server.clock)
     sign_in(page, "process_owner")
     page.goto("/incidents")
