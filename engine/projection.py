@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.definitions import properties_of
-from engine.models import NO_DEADLINE, Case, ProcessInstance, TaskStatus
-from engine.rows import CANCEL_TASKS, END_TIMERS, INSERT_TASKS, INSERT_TIMERS, execute_rows
+from engine.models import NO_DEADLINE, Case, TaskStatus
+from engine.rows import CANCEL_TASKS, END_TIMERS, INSERT_TASKS, INSERT_TIMERS, Instance, execute_rows
 from engine.walk import walk_tasks
 
 Route = list[dict[str, Any]]
@@ -118,7 +118,7 @@ class StepContext:
     """What every projection row needs to know about the step being recorded."""
 
     session: Session
-    instance: ProcessInstance
+    instance: Instance
     process_key: str
     workflow: BpmnWorkflow
     calendar: WorkingCalendar
@@ -186,7 +186,7 @@ def _project_timers(ctx: StepContext, before: Snapshot, after: Snapshot) -> None
     execute_rows(ctx.connection, END_TIMERS, ended)
 
 
-def instance_changes(instance: ProcessInstance, before: Snapshot, after: Snapshot) -> dict[str, Any]:
+def instance_changes(instance: Instance, before: Snapshot, after: Snapshot) -> dict[str, Any]:
     """The route if it changed, and the outcome the first time an end event with one is reached."""
     changes: dict[str, Any] = {}
     if after.route != before.route:

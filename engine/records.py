@@ -12,10 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.models import FamilyNetwork, HumanTask, ScaleRecord
+from engine.models import FamilyNetwork, ScaleRecord
+from engine.rows import Task
 
 
-def record_submission(session: Session, task: HumanTask, data: dict[str, Any], now: datetime) -> None:
+def record_submission(session: Session, task: Task, data: dict[str, Any], now: datetime) -> None:
     """Project the family network and scale ratings found in one submitted form."""
     network = _family_network(task.form_key, data)
     if network is not None:
@@ -32,7 +33,7 @@ def _family_network(form_key: str, data: dict[str, Any]) -> dict[str, Any] | Non
     return embedded if isinstance(embedded, dict) and embedded.get("people") is not None else None
 
 
-def _store_network(session: Session, task: HumanTask, network: dict[str, Any], now: datetime) -> None:
+def _store_network(session: Session, task: Task, network: dict[str, Any], now: datetime) -> None:
     row = session.get(FamilyNetwork, task.case_id) or FamilyNetwork(case_id=task.case_id)
     row.people = list(network.get("people", []))
     row.relationships = list(network.get("relationships", []))
@@ -59,7 +60,7 @@ def _danger_statements(data: dict[str, Any]) -> dict[str, str]:
     return {str(s["id"]): str(s.get("adult_behaviour", "")) for s in found if isinstance(s, dict) and s.get("id")}
 
 
-def _scale_rows(task: HumanTask, data: dict[str, Any], scale: dict[str, Any], statements: dict[str, str],
+def _scale_rows(task: Task, data: dict[str, Any], scale: dict[str, Any], statements: dict[str, str],
                 now: datetime) -> list[ScaleRecord]:
     statement_id = scale.get("danger_statement_id")
     occasion = data.get("type") or task.form_key

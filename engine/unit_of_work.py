@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from engine.audit import PendingEvent, append_events
@@ -27,6 +27,7 @@ from engine.db import Database
 from engine.definitions import parsed_specs
 from engine.models import ProcessDefinition, ProcessInstance
 from engine.projection import Snapshot, take_snapshot
+from engine.rows import Instance
 from engine.scripting import script_engine
 from engine.state import WorkflowCache, load_workflow
 
@@ -41,7 +42,7 @@ class UnitOfWork:
     now: datetime
     events: list[PendingEvent] = field(default_factory=list)
     hooks: list[Callable[[], None]] = field(default_factory=list)
-    _live: dict[str, tuple[ProcessInstance, BpmnWorkflow]] = field(default_factory=dict)
+    _live: dict[str, tuple[Instance, BpmnWorkflow]] = field(default_factory=dict)
     _snapshots: dict[str, Snapshot] = field(default_factory=dict)
     _connection: Connection | None = None
 
@@ -65,20 +66,20 @@ class UnitOfWork:
         spec, subprocess_specs = parsed_specs(definition)
         return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(self.now))
 
-    def keep(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    def keep(self, instance: Instance, workflow: BpmnWorkflow) -> None:
         """Cache the workflow at the instance's revision once the transaction has committed."""
         self._live[instance.id] = (instance, workflow)
 
-    def snapshot(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> Snapshot:
+    def snapshot(self, instance: Instance, workflow: BpmnWorkflow) -> Snapshot:
         """The projections' view of the checked-out workflow before this step (kept from the last one if cached)."""
         return self._snapshots.pop(instance.id, None) or take_snapshot(workflow)
 
-    def remember(self, instance: ProcessInstance, snapshot: Snapshot) -> None:
+    def remember(self, instance: Instance, snapshot: Snapshot) -> None:
         """The projections' view after a step: cached with the workflow as the next step's "before"."""
         self._snapshots[instance.id] = snapshot
 
     @contextmanager
-    def checkout(self, instance: ProcessInstance) -> Iterator[BpmnWorkflow]:
+    def checkout(self, instance: Instance) -> Iterator[BpmnWorkflow]:
         """The instance's live workflow for this step; if the step fails, no cache entry survives it."""
         instance_id = instance.id  # a failed flush expires `instance`: reading it afterwards would raise
         cached = WORKFLOWS.take(instance_id, instance.revision)
@@ -121,10 +122,14 @@ class UnitOfWork:
         return [cache_workflows, *self.hooks]
 
 
-def read_workflow(session: Session, instance: ProcessInstance, now: datetime) -> BpmnWorkflow:
+def read_workflow(session: Session, instance: Instance, now: datetime) -> BpmnWorkflow:
     """An instance's workflow rebuilt from its stored state, on the engine's clock (for reads and checkouts)."""
     definition = session.get_one(ProcessDefinition, instance.definition_id)
-    workflow = load_workflow(instance.state, *parsed_specs(definition))
+    if isinstance(instance, ProcessInstance):
+        state = instance.state
+    else:  # a plain row is read without its state
+        state = session.execute(select(ProcessInstance.state).where(ProcessInstance.id == instance.id)).scalar_one()
+    workflow = load_workflow(state, *parsed_specs(definition))
     workflow.script_engine = script_engine(now)
     return workflow
 
