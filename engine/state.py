@@ -28,7 +28,6 @@ STATE_FORMAT = 1
 
 # a task's id, its parent's and its children's are written at every step; formatting a UUID costs more than a lookup
 _uuid_text = lru_cache(maxsize=1 << 15)(str)
-_MISSING = object()
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
@@ -53,11 +52,10 @@ class LeanTaskConverter(TaskConverter):
         else:
             before = parent.data
             data = {}
-            # a child's data is a copy of its parent's, mostly holding the very same values: `is` settles those
-            delta = {"updates": {key: value for key, value in own.items()
-                                 if (old := before.get(key, _MISSING)) is not value
-                                 and (old is _MISSING or value != old)},
-                     "deletions": [key for key in before if key not in own]}
+            # most tasks pass their parent's data on unchanged: one comparison of the whole settles those
+            delta = {"updates": {}, "deletions": []} if own == before else {
+                "updates": {key: value for key, value in own.items() if key not in before or value != before[key]},
+                "deletions": [key for key in before if key not in own]}
         internal = task.internal_data
         return {
             "id": _uuid_text(task.id), "parent": _uuid_text(task._parent) if parent is not None else None,
