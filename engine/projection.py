@@ -123,10 +123,11 @@ class StepContext:
     workflow: BpmnWorkflow
     calendar: WorkingCalendar
     now: datetime
+    bound: Connection | None = None  # the unit of work's connection, when the caller has it
 
     @cached_property
     def connection(self) -> Connection:
-        return self.session.connection()
+        return self.bound if self.bound is not None else self.session.connection()
 
     def case_opener(self) -> str:
         """Who opened the case: the performer of `performer="case_opener"` tasks."""

@@ -141,6 +141,7 @@ def unit_of_work(db: Database, now: datetime) -> Iterator[UnitOfWork]:
         with session.begin():
             uow = UnitOfWork(session, now)
             yield uow
-            append_events(session, uow.events)
+            if uow.events:  # a transaction that did nothing needs no connection for them
+                append_events(uow.connection, uow.events)
         for hook in uow._commit_hooks():
             hook()

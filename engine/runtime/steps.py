@@ -68,7 +68,7 @@ def advance(
     """Run engine steps, then persist state, projections, outcome and hand-offs."""
     workflow.do_engine_steps()
     after = take_snapshot(workflow)
-    ctx = StepContext(uow.session, instance, process_key, workflow, default_calendar(), uow.now)
+    ctx = StepContext(uow.session, instance, process_key, workflow, default_calendar(), uow.now, uow.connection)
     had_outcome = instance.outcome is not None
     handoffs = new_handoffs(before, after)
     uow.session.flush()  # what the step added through the session (records of the submission) goes first
