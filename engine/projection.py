@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -17,7 +16,6 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.definitions import properties_of
@@ -117,22 +115,17 @@ def task_deadline(workflow: BpmnWorkflow, task: Any) -> tuple[datetime | None, s
 class StepContext:
     """What every projection row needs to know about the step being recorded."""
 
-    session: Session
+    connection: Connection
     instance: Instance
     process_key: str
     workflow: BpmnWorkflow
     calendar: WorkingCalendar
     now: datetime
-    bound: Connection | None = None  # the unit of work's connection, when the caller has it
-
-    @cached_property
-    def connection(self) -> Connection:
-        return self.bound if self.bound is not None else self.session.connection()
 
     def case_opener(self) -> str:
         """Who opened the case: the performer of `performer="case_opener"` tasks."""
         query = select(Case.created_by).where(Case.id == self.instance.case_id)
-        return self.session.scalar(query) or ""
+        return self.connection.execute(query).scalar() or ""
 
 
 def project_step(ctx: StepContext, before: Snapshot, after: Snapshot, done_task_id: str | None = None) -> None:

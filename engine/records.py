@@ -14,16 +14,17 @@ from sqlalchemy.orm import Session
 
 from engine.models import FamilyNetwork, ScaleRecord
 from engine.rows import Task
+from engine.unit_of_work import UnitOfWork
 
 
-def record_submission(session: Session, task: Task, data: dict[str, Any], now: datetime) -> None:
-    """Project the family network and scale ratings found in one submitted form."""
+def record_submission(uow: UnitOfWork, task: Task, data: dict[str, Any]) -> None:
+    """Project the family network and scale ratings found in one submitted form (most forms have neither)."""
     network = _family_network(task.form_key, data)
     if network is not None:
-        _store_network(session, task, network, now)
+        _store_network(uow.session, task, network, uow.now)
     statements = _danger_statements(data)
     for scale in _scales(task.form_key, data):
-        session.add_all(_scale_rows(task, data, scale, statements, now))
+        uow.session.add_all(_scale_rows(task, data, scale, statements, uow.now))
 
 
 def _family_network(form_key: str, data: dict[str, Any]) -> dict[str, Any] | None:

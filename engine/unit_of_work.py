@@ -1,4 +1,4 @@
-"""One transaction: its session, the live workflows it changes, its audit events and after-commit hooks.
+"""One transaction: its connection, the live workflows it changes, its audit events and after-commit hooks.
 
 Every write path opens one `UnitOfWork`. Workflows come only from `checkout` / `start_workflow`,
 already carrying the restricted script engine and the engine's clock (there is no wall-clock
@@ -7,7 +7,9 @@ the chain's lock is held for a few inserts, not for a whole SpiffWorkflow step. 
 workflows the transaction changed, queueing work) run only once the commit has succeeded.
 
 A cached workflow keeps the projection snapshot of its last step, which is the "before" of the next
-(`snapshot`); the rows a step writes go through `connection` as Core statements (engine/rows.py).
+(`snapshot`); the rows a step reads and writes go through `connection` as Core statements (engine/rows.py).
+The transaction belongs to that connection; an ORM `session` joined to it is made only when something
+asks for one (a task completion needs none: a session's bookkeeping cost more than its statements).
 """
 
 from __future__ import annotations
@@ -38,20 +40,29 @@ WORKFLOWS = WorkflowCache()
 class UnitOfWork:
     """What one transaction has done so far; use `unit_of_work(db, now)` to get one."""
 
-    session: Session
+    connection: Connection  # in its transaction: Core statements, and the session's, run on it
     now: datetime
     events: list[PendingEvent] = field(default_factory=list)
     hooks: list[Callable[[], None]] = field(default_factory=list)
     _live: dict[str, tuple[Instance, BpmnWorkflow]] = field(default_factory=dict)
     _snapshots: dict[str, Snapshot] = field(default_factory=dict)
-    _connection: Connection | None = None
+    _session: Session | None = None
 
     @property
-    def connection(self) -> Connection:
-        """The transaction's connection, for Core statements (they join the session's transaction)."""
-        if self._connection is None:
-            self._connection = self.session.connection()
-        return self._connection
+    def session(self) -> Session:
+        """An ORM session in the transaction, made when first asked for (it never commits: the unit of work does)."""
+        if self._session is None:
+            self._session = Session(bind=self.connection, expire_on_commit=False)
+        return self._session
+
+    def flush(self) -> None:
+        """Write what the session holds, if there is a session."""
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
     def record(self, action: str, *, actor: str, payload: dict[str, Any] | None = None, case_id: str | None = None,
                instance_id: str | None = None, task_id: str | None = None) -> None:
@@ -137,11 +148,13 @@ def read_workflow(session: Session, instance: Instance, now: datetime) -> BpmnWo
 @contextmanager
 def unit_of_work(db: Database, now: datetime) -> Iterator[UnitOfWork]:
     """Open one transaction; append its audit events just before commit; run its hooks after commit."""
-    with db.sessions() as session:
-        with session.begin():
-            uow = UnitOfWork(session, now)
+    with db.engine.connect() as connection, connection.begin():
+        uow = UnitOfWork(connection, now)
+        try:
             yield uow
-            if uow.events:  # a transaction that did nothing needs no connection for them
-                append_events(uow.connection, uow.events)
-        for hook in uow._commit_hooks():
-            hook()
+            uow.flush()
+            append_events(connection, uow.events)
+        finally:
+            uow.close()
+    for hook in uow._commit_hooks():
+        hook()

@@ -68,10 +68,10 @@ def advance(
     """Run engine steps, then persist state, projections, outcome and hand-offs."""
     workflow.do_engine_steps()
     after = take_snapshot(workflow)
-    ctx = StepContext(uow.session, instance, process_key, workflow, default_calendar(), uow.now, uow.connection)
+    ctx = StepContext(uow.connection, instance, process_key, workflow, default_calendar(), uow.now)
     had_outcome = instance.outcome is not None
     handoffs = new_handoffs(before, after)
-    uow.session.flush()  # what the step added through the session (records of the submission) goes first
+    uow.flush()  # what the step added through the session (records of the submission) goes first
     # the optimistic lock before any projection row: a writer that lost the race stops here, not on a duplicate
     update_instance(uow.connection, instance, _instance_changes(uow, instance, workflow, before, after, handoffs))
     project_step(ctx, before, after, done_task_id)

@@ -134,7 +134,7 @@ def _run_user_task(
         apply_submission(spiff_task.data, task.form_key, task.element_id, submitted, uow.now.isoformat())
         spiff_task.run()
         _finish(uow, task, actor)
-        record_submission(uow.session, task, submitted, uow.now)
+        record_submission(uow, task, submitted)
         advance(uow, instance, task.process_key, workflow, before, actor, done_task_id=task.id)
     uow.record("task_completed", actor=actor.username, case_id=task.case_id, instance_id=instance.id,
                task_id=task.id, payload={"name": task.name, "element_id": task.element_id, "form": task.form_key,
