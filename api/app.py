@@ -28,16 +28,23 @@ from api.incidents.views import blp as incidents_blp
 from api.notifications.views import blp as notifications_blp
 from api.openapi import create_api
 from api.pages import init_jinja, page_engine_error, page_http_error
+from api.pages.audit import audit_pages
 from api.pages.auth import sign_in_blp, sign_out_blp
 from api.pages.cases import case_pages
+from api.pages.dashboard import dashboard_pages
+from api.pages.definitions import definition_pages
 from api.pages.help import help_pages
 from api.pages.home import home_blp
+from api.pages.incidents import incident_pages
+from api.pages.notifications import notification_pages
 from api.pages.oidc import init_oidc
 from api.pages.referrals import referral_pages
 from api.pages.tasks import task_pages
+from api.people.views import blp as people_blp
 from api.permissions import authorise, require_declared_rule
 from api.rate_limits import init_rate_limits
 from api.referrals.views import blp as referrals_blp
+from api.returns.views import blp as returns_blp
 from api.settings import secret_key, security_settings
 from api.sla.views import blp as sla_blp
 from api.tasks.views import blp as tasks_blp
@@ -59,6 +66,8 @@ API_BLUEPRINTS: list[tuple[Blueprint, Callable[[], None]]] = [
     (incidents_blp, authenticate),
     (notifications_blp, authenticate),
     (sla_blp, authenticate),
+    (people_blp, authenticate),
+    (returns_blp, authenticate),
 ]
 
 PAGE_BLUEPRINTS: list[tuple[PageBlueprint, Callable[[], Any]]] = [
@@ -68,6 +77,11 @@ PAGE_BLUEPRINTS: list[tuple[PageBlueprint, Callable[[], Any]]] = [
     (task_pages, require_session),
     (referral_pages, require_session),
     (case_pages, require_session),
+    (definition_pages, require_session),
+    (incident_pages, require_session),
+    (notification_pages, require_session),
+    (dashboard_pages, require_session),
+    (audit_pages, require_session),
     (help_pages, lambda: None),  # public: the accessibility statement
 ]
 

@@ -1,6 +1,7 @@
 """The `sosflow` command: database, deployment, audit, timers, and `run` (gunicorn, worker and beat) for everything.
 
-Accounts and tokens (`users`, `tokens`, `demo-users`) are in `api/cli_accounts.py`.
+Accounts and tokens (`users`, `tokens`, `demo-users`) are in `api/cli_accounts.py`; the statutory returns
+(`returns cin-census`, `returns annex-a`) in `api/cli_returns.py`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import click
 
 from api.cli_accounts import demo_users_command, tokens, users
+from api.cli_returns import returns
 from engine import retention as retention_rules
 from engine import runtime
 from engine.access import Actor, Role
@@ -210,3 +212,4 @@ def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
 cli.add_command(users)
 cli.add_command(tokens)
 cli.add_command(demo_users_command)
+cli.add_command(returns)

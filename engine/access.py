@@ -18,8 +18,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from engine.errors import Forbidden, NotFound
 from engine.models import BreakGlass, Case, CaseKind, CaseRestriction, HumanTask, ProcessDefinition
@@ -77,6 +77,11 @@ PARTNER_AGENCIES = frozenset({Role.MASH_PARTNER_POLICE, Role.MASH_PARTNER_HEALTH
 MANAGERS = frozenset({Role.MASH_MANAGER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE,
                       Role.LADO_MANAGER})
 LADO_SERVICE = frozenset({Role.LADO, Role.LADO_MANAGER})
+# Who works case records (a person's record spans cases): not referrers, partner agencies or the system's keepers.
+CASE_WORKERS = frozenset({Role.MASH_BUSINESS_SUPPORT, Role.MASH_SCREENER, Role.SOCIAL_WORKER, Role.CP_CHAIR,
+                          Role.CP_UNIT, Role.LADO, Role.AUDITOR, *MANAGERS})
+# Children's services managers answer for the statutory returns (LADO work is in neither return).
+RETURN_READERS = frozenset({Role.MASH_MANAGER, Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE})
 # Work in these lanes is done for the case, not on its record: it never opens the case record.
 OUTSIDE_LANES = frozenset({Role.REFERRER, *PARTNER_AGENCIES})
 
@@ -99,6 +104,8 @@ class Permission(StrEnum):
     HANDLE_INCIDENTS = "handle_incidents"  # list and retry failed background steps
     READ_ALERTS = "read_alerts"          # what the engine raised (a broken audit chain)
     READ_SLA = "read_sla"                # breaches, at-risk work and indicators of the teams one manages
+    READ_PEOPLE = "read_people"          # a person across cases; the record rules decide further (404)
+    READ_RETURNS = "read_returns"        # the statutory returns (CIN census, Annex A): every child, by case
 
 
 SIGNED_IN = None
@@ -118,6 +125,8 @@ ROLES_FOR: dict[Permission, frozenset[str] | None] = {
     Permission.HANDLE_INCIDENTS: frozenset({Role.PROCESS_OWNER, Role.ADMINISTRATOR}),
     Permission.READ_ALERTS: frozenset({Role.AUDITOR, Role.ADMINISTRATOR}),
     Permission.READ_SLA: frozenset({*MANAGERS, Role.CP_UNIT}),
+    Permission.READ_PEOPLE: CASE_WORKERS,
+    Permission.READ_RETURNS: RETURN_READERS,
 }
 
 _MASH_LANES = frozenset({"referrer", "mash_business_support", "mash_screener", *PARTNER_AGENCIES, "mash_manager",
@@ -258,6 +267,32 @@ def _group_holds_a_task(session: Session, actor: Actor, case: Case) -> bool:
 
 def _any_task(session: Session, *conditions: ColumnElement[bool]) -> bool:
     return bool(session.scalar(select(exists(select(HumanTask.id).where(*conditions)))))
+
+
+# Built once: an alias's columns are costly to set up, and a list may use the clause once per lane.
+_LISTED_CASE = aliased(Case, name="listed_case")
+_LISTED_CASE_TASK = aliased(HumanTask, name="listed_case_task")
+
+
+def case_listed(actor: Actor, case_id: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """`case_visible` for restricted cases as SQL, for lists and counts across cases (the SLA lists and
+    reports): true unless the row's case is restricted and the actor may not see it. Lane membership is what
+    puts a row in such a list; this only takes out the restricted cases the record rules keep from the actor.
+    One lookup of the case by primary key per row read, so an index-ordered list stays O(page)."""
+    if actor.has(Role.AUDITOR):
+        return true()
+    case, task = _LISTED_CASE, _LISTED_CASE_TASK
+    hidden: list[ColumnElement[bool]] = [case.id == case_id, case.restricted == true()]
+    if actor.opened_cases:
+        hidden.append(case.id.not_in(sorted(actor.opened_cases)))
+    if actor.has_any(LADO_SERVICE):
+        hidden.append(case.kind != CaseKind.ALLEGATION)
+    named = exists().where(CaseRestriction.case_id == case.id,
+                           or_(CaseRestriction.restricted_by == actor.username,
+                               CaseRestriction.team.in_(sorted(actor.groups))))
+    worked = exists().where(task.case_id == case.id, task.candidate_group.not_in(OUTSIDE_LANES),
+                            or_(task.assignee == actor.username, task.completed_by == actor.username))
+    return ~exists().where(*hidden, ~named, ~worked)
 
 
 def require_case_visible(session: Session, actor: Actor, case: Case | None) -> Case:

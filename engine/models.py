@@ -7,13 +7,14 @@ The serialized workflow in `process_instance.state` is the engine's truth; `huma
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -346,7 +347,9 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_case_seq", "case_id", "seq"),)
+    # Auditors search by case, by person and by action, newest first: each is one range of an index.
+    __table_args__ = (Index("ix_audit_case_seq", "case_id", "seq"), Index("ix_audit_actor_seq", "actor", "seq"),
+                      Index("ix_audit_action_seq", "action", "seq"))
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime]
@@ -504,3 +507,70 @@ class FormDraft(Base):
     form_key: Mapped[str] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     saved_at: Mapped[datetime]
+
+
+class PersonRole(StrEnum):
+    """A person's part in one case: a child the case is about, a household member, the adult accused."""
+
+    CHILD = "child"
+    HOUSEHOLD_MEMBER = "household_member"
+    SUBJECT_OF_ALLEGATION = "subject_of_allegation"
+
+
+class Person(Base):
+    """A child or adult known to the service across cases (record & match, domain §3 step 2, §9.1).
+
+    `match_key` is the name lower-cased with runs of spaces made one: with `dob` it is the exact-match
+    rule used when no NHS number matches. Codes are the CIN census ones (ethnicity, disabilities).
+    """
+
+    __tablename__ = "person"
+    __table_args__ = (Index("ix_person_match", "match_key", "dob"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    match_key: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[Any]] = mapped_column(default=list)
+    dob: Mapped[date | None] = mapped_column(Date)
+    expected_dob: Mapped[date | None] = mapped_column(Date)
+    death_date: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(20))
+    ethnicity: Mapped[str | None] = mapped_column(String(10))
+    disabilities: Mapped[list[Any]] = mapped_column(default=list)
+    nhs_number: Mapped[str | None] = mapped_column(String(10), unique=True)
+    upn: Mapped[str | None] = mapped_column(String(13))
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CasePerson(Base):
+    """Who a case is about, and in what part; a person outlives any one case."""
+
+    __tablename__ = "case_person"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("person.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(30), primary_key=True)
+    relationship: Mapped[str | None] = mapped_column(String(100))
+    linked_at: Mapped[datetime]
+
+
+class CaseEvent(Base):
+    """A dated fact the statutory returns count (a referral, an assessment, a plan starting or ending…),
+    projected from the form that recorded it in the same transaction; `details` holds its codes."""
+
+    __tablename__ = "case_event"
+    __table_args__ = (
+        Index("ix_case_event_case", "case_id", "on_date", "id"),
+        Index("ix_case_event_kind", "kind", "on_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("case.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    on_date: Mapped[date] = mapped_column(Date)
+    details: Mapped[dict[str, Any]]
+    source: Mapped[str] = mapped_column(String(100))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    recorded_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-"""Signs of Safety records kept beside the workflow: the family network graph and every scale rating.
+"""Records kept beside the workflow: the family network graph, every scale rating, the statutory facts.
 
 Whatever form a task submits, the parts that are a family network (F7) or scales (F5) are written
 here in the completing transaction, so the genogram and the scaling chart never load a workflow.
@@ -14,17 +14,21 @@ from sqlalchemy.orm import Session
 
 from engine.models import FamilyNetwork, ScaleRecord
 from engine.rows import Task
+from engine.statutory import has_case_events, record_case_events
 from engine.unit_of_work import UnitOfWork
 
 
 def record_submission(uow: UnitOfWork, task: Task, data: dict[str, Any]) -> None:
-    """Project the family network and scale ratings found in one submitted form (most forms have neither)."""
+    """Project the family network, scale ratings and statutory facts found in one submitted form
+    (most forms have none of them, and need no ORM session)."""
     network = _family_network(task.form_key, data)
     if network is not None:
         _store_network(uow.session, task, network, uow.now)
     statements = _danger_statements(data)
     for scale in _scales(task.form_key, data):
         uow.session.add_all(_scale_rows(task, data, scale, statements, uow.now))
+    if has_case_events(task.form_key):
+        record_case_events(uow.session, task, data, uow.now)
 
 
 def _family_network(form_key: str, data: dict[str, Any]) -> dict[str, Any] | None:

@@ -7,9 +7,11 @@ over the defaults). Defaults:
 - child: 40 years from the case's closure. VERIFY: children's social care files are kept for
   decades by the local authority's own retention schedule; set the local figure.
 A case with a running process is never due. Removing a case deletes its records (or, with action
-`anonymise`, keeps the case's skeleton — kind, dates, outcomes, task names — without the person or any
-form data), deletes the payloads of its audit events (the events and their digests stay, so the chain
-still verifies), and appends one audit event saying what was removed under which rule.
+`anonymise`, keeps the case's skeleton — kind, dates, outcomes, task names, its dated statutory facts —
+without the person or any form data), deletes the payloads of its audit events (the events and their
+digests stay, so the chain still verifies), unlinks its people (a person no other case names is removed:
+a person outlives one case, not all of them), and appends one audit event saying what was removed under
+which rule.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from engine.models import (
     AuditPayload,
     BreakGlass,
     Case,
+    CaseEvent,
     CaseKind,
+    CasePerson,
     CaseRestriction,
     FamilyNetwork,
     FormDraft,
@@ -39,6 +43,7 @@ from engine.models import (
     Incident,
     InstanceStatus,
     Notification,
+    Person,
     ProcessInstance,
     ScaleRecord,
     Timer,
@@ -179,6 +184,7 @@ def _retire(uow: UnitOfWork, due: RetentionDue, actor: str) -> int:
     payloads = session.execute(delete(AuditPayload).where(AuditPayload.seq.in_(case_events))).rowcount  # type: ignore[attr-defined]
     for model in (ScaleRecord, FamilyNetwork, BreakGlass, CaseRestriction, FormDraft):
         session.execute(delete(model).where(model.case_id == due.case_id))
+    _unlink_people(session, due.case_id)
     if due.action == "anonymise":
         _anonymise(session, due.case_id)
     else:
@@ -187,6 +193,15 @@ def _retire(uow: UnitOfWork, due: RetentionDue, actor: str) -> int:
                payload={"reference": due.reference, "kind": due.kind, "kept_until": due.kept_until.isoformat(),
                         "payloads_removed": payloads})
     return int(payloads)
+
+
+def _unlink_people(session: Session, case_id: str) -> None:
+    """A person outlives one case: the case's links go, and a person left in no other case goes with them."""
+    linked = list(session.scalars(select(CasePerson.person_id).where(CasePerson.case_id == case_id).distinct()))
+    session.execute(delete(CasePerson).where(CasePerson.case_id == case_id))
+    still_linked = select(CasePerson.person_id).where(CasePerson.person_id.in_(linked))
+    session.execute(delete(Person).where(Person.id.in_(linked), Person.id.not_in(still_linked))
+                    .execution_options(synchronize_session=False))
 
 
 def _anonymise(session: Session, case_id: str) -> None:
@@ -198,7 +213,7 @@ def _anonymise(session: Session, case_id: str) -> None:
 
 
 def _delete(session: Session, case_id: str) -> None:
-    for model in (Timer, HumanTask, Incident, Notification):
+    for model in (Timer, HumanTask, Incident, Notification, CaseEvent):
         session.execute(delete(model).where(model.case_id == case_id))
     session.execute(update(ProcessInstance).where(ProcessInstance.case_id == case_id)
                     .values(parent_instance_id=None).execution_options(synchronize_session=False))

@@ -27,6 +27,8 @@ from engine.models import (
     AuditPayload,
     BreakGlass,
     Case,
+    CaseEvent,
+    CasePerson,
     CaseRestriction,
     FamilyNetwork,
     FormDraft,
@@ -34,6 +36,7 @@ from engine.models import (
     Incident,
     Membership,
     Notification,
+    Person,
     ProcessDefinition,
     ProcessInstance,
     ReferenceCounter,
@@ -101,6 +104,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 _TABLES_TO_EMPTY = [
     AuditEvent, AuditPayload, AuditCheckpoint, Alert, Notification, FormDraft, ScaleRecord, FamilyNetwork, Incident,
+    CaseEvent, CasePerson, Person,
     Timer, HumanTask, ProcessInstance, BreakGlass, CaseRestriction, Case, ReferenceCounter, ProcessDefinition,
     ApiToken, WebSession, Membership, User,
 ]

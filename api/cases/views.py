@@ -29,6 +29,7 @@ from api.cases.schemas import (
     ScalesSchema,
 )
 from api.openapi import ApiBlueprint
+from api.people.schemas import CasePeopleSchema
 from api.referrals.schemas import ReferralSchema
 from engine import runtime
 from engine.access import Actor
@@ -36,6 +37,7 @@ from engine.chronology import chronology_csv, chronology_pdf
 from engine.genogram import render_genogram
 from engine.queries.audit import get_case_chronology, list_case_access_log
 from engine.queries.cases import get_case_view, list_case_history
+from engine.queries.people import list_case_people
 from engine.queries.records import get_family_network, list_scales
 from engine.queries.referrals import get_referral
 
@@ -83,6 +85,16 @@ class CaseHistory(MethodView):
     def get(self, case_id: Any) -> Any:
         """Read a case's history: every audit event in order, with submitted form data"""
         return {"case_id": str(case_id), "events": _audited_read(case_id, "history", list_case_history)}
+
+
+@blp.route("/<uuid:case_id>/people")
+class CasePeople(MethodView):
+    @blp.response(200, CasePeopleSchema)
+    @blp.alt_response(403, description="My role does not read people's records")
+    @blp.alt_response(404, description="No such case visible to me")
+    def get(self, case_id: Any) -> Any:
+        """List who the case is about (its children) and the other people it names, each with their part"""
+        return {"case_id": str(case_id), "people": _audited_read(case_id, "people", list_case_people)}
 
 
 @blp.route("/<uuid:case_id>/family-network")

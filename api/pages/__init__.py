@@ -11,8 +11,9 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
 from api import context
-from engine.access import ROLE_TITLES, Role
+from engine.access import ROLE_TITLES, Permission, Role, allowed
 from engine.errors import EngineError
+from engine.notifications import count_unread_notifications
 from engine.queries.tasks import count_open_tasks_for_actor
 
 SERVICE_NAME = "sosflow"
@@ -37,9 +38,15 @@ def _layout_context() -> dict[str, Any]:
         return {"service_name": SERVICE_NAME, "credit": CREDIT, "identity": None}
     with context.db().reading() as session:
         open_tasks = count_open_tasks_for_actor(session, account.actor, context.now())
+        unread = count_unread_notifications(session, account.actor)
+    actor = account.actor
     return {"service_name": SERVICE_NAME, "credit": CREDIT,
-            "identity": {"name": account.display_name, "role": role_title(account.actor.groups),
-                         "open_tasks": open_tasks, "groups": account.actor.groups}}
+            "identity": {"name": account.display_name, "role": role_title(actor.groups),
+                         "open_tasks": open_tasks, "groups": actor.groups, "unread": unread,
+                         "manages": allowed(actor, Permission.READ_SLA),
+                         "audits": allowed(actor, Permission.REVIEW_ACCESS),
+                         "deploys": allowed(actor, Permission.DEPLOY),
+                         "handles_incidents": allowed(actor, Permission.HANDLE_INCIDENTS)}}
 
 
 def role_title(groups: frozenset[str]) -> str:

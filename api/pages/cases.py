@@ -1,5 +1,6 @@
-"""The case page: summary and references, the chain of processes, open tasks with deadlines and rule ids,
-the history as an MOJ timeline, and the genogram; every read is audited like the API's."""
+"""The case page: summary and references, the chain of processes with each one's position on its diagram,
+open tasks with deadlines and rule ids, the history as an MOJ timeline, the genogram and the scaling chart;
+every read of case data is audited like the API's."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from flask.typing import ResponseReturnValue
 
 from api import context
 from api.auth import current_actor
+from api.pages.scales import scale_chart, scale_tables
 from api.pages.wording import due_badge, when
 from engine import runtime
 from engine.errors import NotFound
 from engine.genogram import render_genogram
 from engine.models import AuditEvent
-from engine.queries.cases import get_case_view, list_case_history
-from engine.queries.records import get_family_network
+from engine.queries.cases import get_case_view, get_instance_diagram, list_case_history
+from engine.queries.records import get_family_network, list_scales
 
 case_pages = Blueprint("case_pages", __name__)
 
@@ -34,9 +36,19 @@ def case(case_id: UUID) -> ResponseReturnValue:
         view = get_case_view(session, actor, str(case_id))
         history = list_case_history(session, actor, str(case_id))
         network = _has_network(session, actor, str(case_id))
+        scales = list_scales(session, actor, str(case_id))
     tasks = [{"task": t, "due": when(t.due_at), "badge": due_badge(t.due_at, now)} for t in view["open_tasks"]]
     return render_template("pages/cases/case.html", view=view, case=view["case"], tasks=tasks,
-                           events=[_event(e) for e in reversed(history)], network=network, when=when)
+                           events=[_event(e) for e in reversed(history)], network=network, when=when,
+                           scale_chart=scale_chart(scales) if scales else None, scale_tables=scale_tables(scales))
+
+
+@case_pages.route("/cases/<uuid:case_id>/processes/<uuid:instance_id>/diagram.bpmn")
+def diagram(case_id: UUID, instance_id: UUID) -> ResponseReturnValue:
+    """The BPMN of the version a process of the case runs on, for the case page's viewer (no case data in it)."""
+    with context.db().reading() as session:
+        definition = get_instance_diagram(session, current_actor(), str(case_id), str(instance_id))
+    return Response(definition.bpmn_xml, mimetype="application/xml")
 
 
 @case_pages.route("/cases/<uuid:case_id>/genogram.svg")

@@ -14,8 +14,10 @@ from api import context
 from api.auth import current_actor
 from api.pages.forms import parse_form, render_form
 from api.pages.forms.answers import answer_rows
+from api.pages.forms.dates import date_problems, merged
 from api.pages.wording import problems_of, when
 from engine import drafts, runtime
+from engine.calendar import LONDON
 from engine.errors import FieldProblem, FormInvalid
 from engine.queries.referrals import get_referral, list_referrals_made_by
 
@@ -35,7 +37,8 @@ def new() -> ResponseReturnValue:
     data, round_trip = parse_form(FORM, request.form)
     if round_trip:
         return _form(data, [])
-    problems = [FieldProblem(e.pointer, e.message, e.validator) for e in forms.validate_form(FORM, data)]
+    problems = merged(date_problems(FORM, data, context.now().astimezone(LONDON).date()),
+                      [FieldProblem(e.pointer, e.message, e.validator) for e in forms.validate_form(FORM, data)])
     drafts.save_draft(context.db(), actor, drafts.REFERRAL, FORM, data, context.now())
     if problems:
         return _form(data, problems, status=422)

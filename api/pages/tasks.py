@@ -3,17 +3,21 @@ give back, and a task's form drawn from its JSON Schema with the case beside it,
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+import forms
 from api import context
 from api.auth import current_actor
 from api.pages.forms import parse_form, render_form
+from api.pages.forms.dates import date_problems, merged
 from api.pages.wording import due_badge, end_of_day, problems_of, when
 from engine import drafts, runtime
+from engine.calendar import LONDON
 from engine.errors import FieldProblem, FormInvalid
 from engine.queries.tasks import TaskFilter, get_task_detail, list_tasks_for_actor
 
@@ -77,12 +81,23 @@ def _post(detail: dict[str, Any]) -> ResponseReturnValue:
         drafts.save_draft(context.db(), actor, drafts.task_draft_key(task.id), task.form_key, data, now,
                           case_id=task.case_id, task_id=task.id)
         return redirect(url_for("task_pages.task", task_id=task.id, saved="yes"), 303)
+    typed = _date_problems(task.form_key, data, now)
+    if typed:
+        return _show(detail, data, typed, status=422)
     try:
         runtime.complete_task(context.db(), task.id, data, actor, now)
     except FormInvalid as invalid:
         return _show(detail, data, problems_of(invalid), status=422)
     drafts.discard_draft(context.db(), actor, drafts.task_draft_key(task.id), now)
     return redirect(url_for("task_pages.queue", completed=task.name), 303)
+
+
+def _date_problems(form_key: str, data: Any, now: datetime) -> list[FieldProblem]:
+    """Dates whose boxes do not make a date it may be, with whatever else the form's schema finds; [] if none."""
+    typed = date_problems(form_key, data, now.astimezone(LONDON).date())
+    if not typed:
+        return []
+    return merged(typed, [FieldProblem(e.pointer, e.message, e.validator) for e in forms.validate_form(form_key, data)])
 
 
 def _show(detail: dict[str, Any], data: Any, problems: list[FieldProblem], *, status: int = 200,

@@ -42,3 +42,8 @@ def end_of_day(now: datetime, days: int = 0) -> datetime:
     """Midnight London after `days` more days (0: tonight)."""
     local = now.astimezone(LONDON)
     return datetime.combine(local.date() + timedelta(days=days + 1), datetime.min.time(), tzinfo=LONDON)
+
+
+def enter_date(label: str) -> str:
+    """The GOV.UK message for a date that is not a real one."""
+    return f"{label} must be a real date, for example 22/5/2026"

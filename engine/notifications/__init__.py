@@ -7,10 +7,16 @@ event each. `outbox` then e-mails each pending row at most once; `reads` is each
 
 from engine.notifications.events import notify_timers_fired
 from engine.notifications.outbox import deliver_notifications, release_stale_claims, send_pending_notifications
-from engine.notifications.reads import NotificationPage, list_notifications, mark_notification_read
+from engine.notifications.reads import (
+    NotificationPage,
+    count_unread_notifications,
+    list_notifications,
+    mark_notification_read,
+)
 from engine.notifications.reminders import send_reminders
 
 __all__ = [
-    "NotificationPage", "deliver_notifications", "list_notifications", "mark_notification_read", "notify_timers_fired",
+    "NotificationPage", "count_unread_notifications", "deliver_notifications",
+    "list_notifications", "mark_notification_read", "notify_timers_fired",
     "release_stale_claims", "send_pending_notifications", "send_reminders",
 ]

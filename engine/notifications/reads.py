@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from engine.access import Actor
@@ -39,6 +39,12 @@ def list_notifications(session: Session, actor: Actor, unread: bool = False, lim
     items = rows[:limit]
     more = len(rows) > limit and items
     return NotificationPage(items, encode_cursor(items[-1].created_at, items[-1].id) if more else None)
+
+
+def count_unread_notifications(session: Session, actor: Actor, cap: int = 100) -> int:
+    """How many of the actor's notifications are unread, counted up to `cap` (the header shows "99+")."""
+    unread = notifications_query(actor, True, cap).with_only_columns(Notification.id).subquery()
+    return int(session.scalar(select(func.count()).select_from(unread)) or 0)
 
 
 def mark_notification_read(db: Database, actor: Actor, notification_id: str, now: datetime) -> Notification:

@@ -63,19 +63,21 @@ def compute_indicators(session: Session, actor: Actor, start: datetime, end: dat
     """Each indicator the actor's lanes answer for, over tasks completed in [start, end)."""
     access.require(actor, Permission.READ_SLA)
     lanes = access.managed_lanes(actor)
-    results = [_task_indicator(session, indicator, start, end) for indicator in INDICATORS if indicator.lane in lanes]
+    results = [_task_indicator(session, actor, indicator, start, end)
+               for indicator in INDICATORS if indicator.lane in lanes]
     if "lado" in lanes:
-        results.extend(_resolution_indicators(session, start, end, default_calendar()))
+        results.extend(_resolution_indicators(session, actor, start, end, default_calendar()))
     return results
 
 
-def _task_indicator(session: Session, indicator: Indicator, start: datetime, end: datetime) -> dict[str, Any]:
+def _task_indicator(session: Session, actor: Actor, indicator: Indicator, start: datetime,
+                    end: datetime) -> dict[str, Any]:
     query = (select(HumanTask.case_id, Case.reference, HumanTask.due_at, HumanTask.completed_at)
              .join(Case, Case.id == HumanTask.case_id)
              .where(HumanTask.process_key == indicator.process, HumanTask.element_id.in_(indicator.elements),
                     HumanTask.completed_at >= start, HumanTask.completed_at < end,
                     HumanTask.status == TaskStatus.COMPLETED, HumanTask.due_rule.in_(indicator.rules),
-                    HumanTask.due_at.is_not(None))
+                    HumanTask.due_at.is_not(None), access.case_listed(actor, HumanTask.case_id))
              .order_by(HumanTask.completed_at, HumanTask.id))
     cases = [{"case_id": case_id, "reference": reference, "due_at": due, "done_at": done, "on_time": _by(done, due)}
              for case_id, reference, due, done in session.execute(query)]
@@ -95,14 +97,15 @@ def _measure(key: str, title: str, cases: list[dict[str, Any]]) -> dict[str, Any
             "cases": cases}
 
 
-def _resolution_indicators(session: Session, start: datetime, end: datetime,
+def _resolution_indicators(session: Session, actor: Actor, start: datetime, end: datetime,
                            calendar: WorkingCalendar) -> list[dict[str, Any]]:
     """T26: allegations resolved (their LADO process completed in [start, end)) within 1, 3 and 12 months."""
     query = (select(ProcessInstance.case_id, Case.reference, ProcessInstance.started_at, ProcessInstance.completed_at)
              .join(Case, Case.id == ProcessInstance.case_id)
              .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
              .where(ProcessDefinition.key == "lado_allegation", ProcessInstance.status == InstanceStatus.COMPLETED,
-                    ProcessInstance.completed_at >= start, ProcessInstance.completed_at < end)
+                    ProcessInstance.completed_at >= start, ProcessInstance.completed_at < end,
+                    access.case_listed(actor, ProcessInstance.case_id))
              .order_by(ProcessInstance.completed_at, ProcessInstance.id))
     rows = session.execute(query).all()
     results = []
@@ -125,7 +128,7 @@ def sla_summary(session: Session, actor: Actor, start: datetime, end: datetime, 
                     HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at)
              .where(HumanTask.created_at >= start, HumanTask.created_at < end,
                     HumanTask.candidate_group.in_(sorted(access.managed_lanes(actor))),
-                    HumanTask.status != TaskStatus.CANCELLED))
+                    HumanTask.status != TaskStatus.CANCELLED, access.case_listed(actor, HumanTask.case_id)))
     steps: dict[tuple[str, str], dict[str, Any]] = {}
     calendar = default_calendar()
     for process, step, name, status, created, completed, due in session.execute(query):

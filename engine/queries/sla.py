@@ -1,8 +1,9 @@
 """Managers' live SLA lists: breaches and at-risk work across the lanes a manager manages.
 
 Plain reads of `human_task`, no workflow loaded. Each lane is one range of the (group, status[, process],
-sort_due, id) index, read in order and merged (`engine.queries.tasks.first_rows`), so a page costs
-O(page) at any table size; a breach shows the moment its deadline passes (nothing is batched).
+sort_due, id) index, read in order and limited; several lanes are one UNION ALL of those ranges
+(`engine.queries.tasks.first_rows`), so a page costs O(lanes × page) at any table size; a breach shows
+the moment its deadline passes (nothing is batched).
 Escalation levels follow domain §7: 1 at the breach, 2 one working day later, 3 two working days later.
 """
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from engine import access
@@ -23,6 +24,10 @@ from engine.models import Case, HumanTask, TaskStatus
 from engine.queries.tasks import decode_cursor, encode_cursor, first_rows
 
 TOP_LEVEL = 3
+# `WorkingCalendar.warn_at` warns one working day before a deadline, or a quarter of an interval under three
+# working days: never more than a week before it, even across Christmas. Bounding the at-risk range by it keeps
+# the read to the work due within the horizon instead of every future deadline of the lane.
+AT_RISK_HORIZON = timedelta(days=8)
 
 
 @dataclass(frozen=True)
@@ -86,19 +91,27 @@ def breach_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
     window = [HumanTask.sort_due < level_cutoff(wanted.level or 1, now, calendar)]
     if wanted.level is not None and wanted.level < TOP_LEVEL:
         window.append(HumanTask.sort_due >= level_cutoff(wanted.level + 1, now, calendar))
-    return [_lane_query(lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
+    return _lane_queries(actor, wanted, window, after, limit)
 
 
 def at_risk_queries(actor: Actor, wanted: SlaFilter, now: datetime, limit: int,
                     after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
     """One ordered, limited query per lane: ready tasks past their warning time, not yet due, soonest first."""
-    window = [HumanTask.sort_due >= now, HumanTask.warn_at <= now]
-    return [_lane_query(lane, wanted, window, after, limit) for lane in lanes_for(actor, wanted)]
+    window = [HumanTask.sort_due >= now, HumanTask.sort_due < now + AT_RISK_HORIZON, HumanTask.warn_at <= now]
+    return _lane_queries(actor, wanted, window, after, limit)
 
 
-def _lane_query(lane: str, wanted: SlaFilter, window: list[ColumnElement[bool]],
-                after: tuple[datetime, str] | None, limit: int) -> Select[HumanTask]:
-    query = select(HumanTask).where(HumanTask.candidate_group == lane, HumanTask.status == TaskStatus.READY, *window)
+def _lane_queries(actor: Actor, wanted: SlaFilter, window: list[ColumnElement[bool]],
+                  after: tuple[datetime, str] | None, limit: int) -> list[Select[HumanTask]]:
+    """The same query narrowed to each lane: built once, as building a statement costs more than reading it."""
+    lanes = lanes_for(actor, wanted)
+    query = _all_lanes_query(wanted, [*window, access.case_listed(actor, HumanTask.case_id)], after, limit)
+    return [query.where(HumanTask.candidate_group == lane) for lane in lanes]
+
+
+def _all_lanes_query(wanted: SlaFilter, window: list[ColumnElement[bool]],
+                     after: tuple[datetime, str] | None, limit: int) -> Select[HumanTask]:
+    query = select(HumanTask).where(HumanTask.status == TaskStatus.READY, *window)
     if wanted.process:
         query = query.where(HumanTask.process_key == wanted.process)
     if wanted.step:
@@ -144,3 +157,47 @@ def _view(task: HumanTask, reference: str, now: datetime, calendar: WorkingCalen
         "minutes_late": int((now - due).total_seconds() // 60) if due else None,
         "escalation_level": escalation_level(due, now, calendar) if due else 0,
     }
+
+
+def open_queries(actor: Actor, wanted: SlaFilter, limit: int,
+                 after: tuple[datetime, str] | None = None) -> list[Select[HumanTask]]:
+    """One ordered, limited query per lane: every ready task, the soonest deadline first (breaches lead)."""
+    return _lane_queries(actor, wanted, [], after, limit)
+
+
+def list_open(session: Session, actor: Actor, wanted: SlaFilter, now: datetime, limit: int = 50,
+              cursor: str | None = None) -> SlaPage:
+    """Every ready task across the actor's lanes, the soonest deadline first (those without one last)."""
+    after = decode_cursor(cursor) if cursor else None
+    rows = first_rows(session, open_queries(actor, wanted, limit + 1, after), limit + 1)
+    return _page(session, rows, limit, now)
+
+
+def count_open_work(session: Session, actor: Actor, now: datetime,
+                    calendar: WorkingCalendar | None = None) -> list[dict[str, Any]]:
+    """Ready tasks in the actor's lanes counted per lane and step: breached at each escalation level, at risk
+    (warned, not yet due) and in all. One grouped read of the lanes' ready ranges of the index, so it costs
+    O(open tasks managed), not O(table); the levels use the same cutoffs as the breach lists."""
+    calendar = calendar or default_calendar()
+    cut = {level: level_cutoff(level, now, calendar) for level in (1, 2, 3)}
+    due = HumanTask.sort_due
+    counts = {
+        "level_3": _count_where(due < cut[3]),
+        "level_2": _count_where(and_(due < cut[2], due >= cut[3])),
+        "level_1": _count_where(and_(due < cut[1], due >= cut[2])),
+        "at_risk": _count_where(and_(due >= now, HumanTask.warn_at <= now)),
+        "open": func.count(),
+    }
+    query = (select(HumanTask.candidate_group, HumanTask.process_key, HumanTask.element_id,
+                    func.min(HumanTask.name), *(column.label(name) for name, column in counts.items()))
+             .where(HumanTask.candidate_group.in_(lanes_for(actor, SlaFilter())),
+                    HumanTask.status == TaskStatus.READY, access.case_listed(actor, HumanTask.case_id))
+             .group_by(HumanTask.candidate_group, HumanTask.process_key, HumanTask.element_id)
+             .order_by(HumanTask.candidate_group, HumanTask.process_key, HumanTask.element_id))
+    return [{"group": group, "process": process, "step": step, "name": name,
+             **{key: int(value or 0) for key, value in zip(counts, values, strict=True)}}
+            for group, process, step, name, *values in session.execute(query)]
+
+
+def _count_where(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))

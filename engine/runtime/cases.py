@@ -11,8 +11,10 @@ from engine.calendar import LONDON, default_calendar
 from engine.db import Database
 from engine.errors import FieldProblem, FormInvalid, NotFound
 from engine.models import Case, CaseKind, ProcessDefinition, ReferenceCounter
+from engine.people import link_people, people_named
 from engine.runtime.deploy import latest_definition
 from engine.runtime.steps import start_instance, validated
+from engine.statutory import record_contact
 from engine.unit_of_work import unit_of_work
 
 REFERENCE_PREFIXES = {"mash_screening": "MASH", "lado_allegation": "LADO"}
@@ -34,8 +36,13 @@ def open_case(
                     subject=subject, created_by=actor.username, created_at=now)
         session.add(case)
         session.flush()
+        people = link_people(uow, case.id, people_named(case.kind, subject, referral), actor.username)
         uow.record("case_opened", actor=actor.username, case_id=case.id,
-                   payload={"reference": case.reference, "process": process, "subject": subject, "data": referral})
+                   payload={"reference": case.reference, "process": process, "subject": subject, "data": referral,
+                            "people": people})
+        source = _contact_source(referral)
+        if case.kind == CaseKind.CHILD and source is not None:  # a front-door referral form: a contact
+            record_contact(session, case.id, source, now)
         start_data = {
             **referral,
             "case_id": case.id, "case_reference": case.reference, "referral": referral, "subject": subject,
@@ -53,6 +60,11 @@ def _start_data(definition: ProcessDefinition, data: dict[str, Any]) -> dict[str
         problem = FieldProblem("/data", f"Leave the data empty: {definition.key} has no start form", "maxProperties")
         raise FormInvalid(f"process {definition.key} has no start form to fill in", [problem])
     return {}
+
+
+def _contact_source(referral: dict[str, Any]) -> str | None:
+    referrer = referral.get("referrer")
+    return referrer.get("contact_source") if isinstance(referrer, dict) else None
 
 
 def _next_reference(uow: Any, process: str) -> str:

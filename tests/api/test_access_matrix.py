@@ -28,6 +28,10 @@ from tests.web.conftest import PASSWORD, WebClient
 PUBLIC, SIGNED_IN = "public", "signed in"
 MANAGERS = {"mash_manager", "team_manager", "service_manager", "head_of_service", "lado_manager"}
 SLA_READERS = {*MANAGERS, "cp_unit"}
+# People's records span cases: case workers, managers and auditors; never referrers, partner agencies, keepers.
+PEOPLE_READERS = {"mash_business_support", "mash_screener", "social_worker", "cp_chair", "cp_unit", "lado", "auditor",
+                  *MANAGERS}
+RETURN_READERS = {"mash_manager", "team_manager", "service_manager", "head_of_service"}
 
 # (endpoint, method) -> who may call it at all; record and lane rules then answer 404 for what they may not see.
 EXPECTED: dict[tuple[str, str], str | set[str]] = {
@@ -54,6 +58,28 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("referral_pages.mine", "GET"): SIGNED_IN,
     ("case_pages.case", "GET"): SIGNED_IN,
     ("case_pages.genogram", "GET"): SIGNED_IN,
+    ("case_pages.diagram", "GET"): SIGNED_IN,
+    ("definition_pages.index", "GET"): {"process_owner"},
+    ("definition_pages.check", "POST"): {"process_owner"},
+    ("definition_pages.deploy", "POST"): {"process_owner"},
+    ("definition_pages.version", "GET"): {"process_owner"},
+    ("definition_pages.bpmn", "GET"): {"process_owner"},
+    ("definition_pages.modeler", "GET"): {"process_owner"},
+    ("incident_pages.index", "GET"): {"process_owner", "administrator"},
+    ("incident_pages.retry", "POST"): {"process_owner", "administrator"},
+    ("notification_pages.notifications", "GET"): SIGNED_IN,
+    ("notification_pages.mark_read", "POST"): SIGNED_IN,
+    ("dashboard_pages.dashboard", "GET"): SLA_READERS,
+    ("dashboard_pages.breaches", "GET"): SLA_READERS,
+    ("dashboard_pages.at_risk", "GET"): SLA_READERS,
+    ("dashboard_pages.open_tasks", "GET"): SLA_READERS,
+    ("dashboard_pages.indicator", "GET"): SLA_READERS,
+    ("audit_pages.search", "GET"): {"auditor"},
+    ("audit_pages.events_csv", "GET"): {"auditor"},
+    ("audit_pages.verify", "POST"): {"auditor"},
+    ("audit_pages.case", "GET"): {"auditor"},
+    ("audit_pages.chronology_as_csv", "GET"): {"auditor"},
+    ("audit_pages.chronology_as_pdf", "GET"): {"auditor"},
     ("tokens.Tokens", "GET"): SIGNED_IN,
     ("tokens.RevokeToken", "POST"): SIGNED_IN,
     ("cases.Cases", "POST"): SIGNED_IN,
@@ -77,6 +103,7 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("definitions.Definitions", "GET"): SIGNED_IN,
     ("definitions.Definitions", "POST"): {"process_owner"},
     ("definitions.DefinitionBpmn", "GET"): SIGNED_IN,
+    ("definitions.CheckDefinition", "POST"): {"process_owner"},
     ("forms.Forms", "GET"): SIGNED_IN,
     ("forms.FormByKey", "GET"): SIGNED_IN,
     ("audit.VerifyChain", "GET"): {"auditor"},
@@ -88,6 +115,10 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("notifications.Notifications", "GET"): SIGNED_IN,
     ("notifications.ReadNotification", "POST"): SIGNED_IN,
     ("sla.Breaches", "GET"): SLA_READERS,
+    ("cases.CasePeople", "GET"): PEOPLE_READERS,
+    ("people.PersonById", "GET"): PEOPLE_READERS,
+    ("returns.CinCensus", "GET"): RETURN_READERS,
+    ("returns.AnnexA", "GET"): RETURN_READERS,
     ("sla.AtRisk", "GET"): SLA_READERS,
     ("sla.Summary", "GET"): SLA_READERS,
     ("sla.Indicators", "GET"): SLA_READERS,

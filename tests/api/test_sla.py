@@ -17,7 +17,7 @@ from engine import accounts, runtime
 from engine.calendar import LONDON, default_calendar
 from engine.db import Database
 from engine.models import Case, HumanTask, ProcessDefinition, ProcessInstance, Timer, new_id
-from engine.queries.sla import escalation_level, level_cutoff
+from engine.queries.sla import AT_RISK_HORIZON, escalation_level, level_cutoff
 from tests.api.helpers import open_referral
 from tests.api_client import ApiClient
 from tests.conftest import Clock
@@ -210,3 +210,14 @@ def test_timer_lateness_reports_p50_p99_and_max_seconds(managers: ApiClient, db:
     got = managers.get("/api/v1/sla/timers", "cpu", query_string={"from": "2026-06-30", "to": "2026-06-30"})
     assert got == {"count": 100, "p50_seconds": 50.0, "p99_seconds": 99.0, "max_seconds": 100.0}
     runtime.WORKFLOWS.clear()
+
+
+def test_the_calendar_never_warns_further_ahead_of_a_deadline_than_the_at_risk_horizon() -> None:
+    # Every start from December 2026 to April 2027 (Christmas and Easter) with deadlines 1 to 12 working days on.
+    lead = timedelta(0)
+    for day in range(150):
+        start = datetime(2026, 12, 1, 16, 30, tzinfo=LONDON) + timedelta(days=day)
+        for days in range(1, 13):
+            due = CAL.add_working_days(start, days)
+            lead = max(lead, due - CAL.warn_at(start, due))
+    assert timedelta(days=4) < lead < AT_RISK_HORIZON

@@ -13,7 +13,8 @@ from tests.factories import BPMN_DIR
 
 ORIGINAL = (BPMN_DIR / "mash_screening.bpmn").read_text(encoding="utf-8")
 DANGER_CONDITION = "immediate_danger == True"
-TIME_DATE = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">add_working_days(clock_started_at, 1)</bpmn:timeDate>'
+TIME_DATE = ('<bpmn:timerEventDefinition id="TimerEventDefinition_timer_screening_overdue">\n        '
+             '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">add_working_days(clock_started_at, 1)</bpmn:timeDate>')
 DECISION_FORM = '<spiffworkflow:property name="form" value="mash_decision" />'
 ESCALATION_END = '<bpmn:incoming>flow_review_to_escalation_end</bpmn:incoming>\n    </bpmn:endEvent>'
 BPMN_DEFINITIONS = (
@@ -47,7 +48,9 @@ def test_the_shipped_mash_diagram_passes_every_check(groups: list[str]) -> None:
     assert (checked.key, checked.name) == ("mash_screening", "MASH referral screening")
     assert (checked.start_form, checked.start_lane) == ("mash_service_request", "referrer")
     assert checked.xml == ORIGINAL
-    assert checked.report == {"user_tasks": 9, "processes": 1}
+    # 9 steps and 25 escalation tasks: 3 levels for each of 8 deadlines (one starts at level 3, one at level 2
+    # above the hand-drawn level 1) and the RED rung of the 4 partner checks.
+    assert checked.report == {"user_tasks": 34, "processes": 1}
 
 
 def test_a_diagram_with_a_utf8_byte_order_mark_is_accepted(groups: list[str]) -> None:
@@ -189,7 +192,8 @@ def test_a_pre_script_is_compiled_under_restrictedpython_at_deploy(
 
 
 def test_a_cycle_timer_names_the_event_that_holds_it(groups: list[str]) -> None:
-    cycle = '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R/PT1H"</bpmn:timeCycle>'
+    cycle = ('<bpmn:timerEventDefinition id="TimerEventDefinition_timer_screening_overdue">\n        '
+             '<bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R/PT1H"</bpmn:timeCycle>')
 
     (problem,) = refusal(edited(TIME_DATE, cycle), groups)
 

@@ -58,7 +58,7 @@ def london(*parts: int) -> datetime:
 T21_DUE = london(2026, 5, 26, 17, 0)  # 1 WD: Mon 25 May is a bank holiday
 T21_REVIEW_DUE = london(2026, 5, 27, 17, 0)  # the manager's review: 2 WD
 SUSPENSION_DECIDED = london(2026, 5, 26, 9, 0)
-T22_DUE = london(2026, 6, 2, 17, 0)  # 5 WD after the suspension decision on Tue 26 May
+T22_DUE = london(2026, 6, 1, 17, 0)  # 5 WD after the threshold decision on Fri 22 May (Mon 25 May a bank holiday)
 T26_ONE_MONTH = london(2026, 6, 22, 17, 0)  # Mon 22 June is a working day
 T26_THREE_MONTHS = london(2026, 8, 21, 17, 0)  # Sat 22 Aug -> the working day before, Fri 21 Aug
 T26_TWELVE_MONTHS = london(2027, 5, 21, 17, 0)  # Sat 22 May 2027 -> Fri 21 May 2027

@@ -41,8 +41,8 @@ def test_a_due_timer_escalates_to_the_manager_without_taking_the_task_away(api: 
     review = only_task(api, "maya")
     assert review["name"] == "Review overdue screening"
     assert only_task(api, "sam")["name"] == "Screen and RAG-rate contact"
-    (timer,) = _timers(db)
-    assert timer.fired_at is not None
+    (timer,) = [t for t in _timers(db) if t.fired_at is not None]  # level 2 now waits on the review
+    assert timer.element_id == "timer_screening_overdue"
     with db.reading() as session:
         fired = session.scalars(select(AuditEvent).where(AuditEvent.action == "timer_fired")).one()
     assert fired.payload["rule"] == "T1"
@@ -52,12 +52,14 @@ def test_a_due_timer_escalates_to_the_manager_without_taking_the_task_away(api: 
 def test_finishing_the_task_in_time_cancels_its_timer(api: ApiClient, db: Database) -> None:
     open_referral(api)
     complete(api, "sam", "mash_screening", partner_checks=[], immediate_danger=False)
-    (timer,) = _timers(db)
+    (timer,) = [t for t in _timers(db) if t.element_id == "timer_screening_overdue"]
     assert timer.cancelled_at is not None and timer.fired_at is None
-    assert runtime.fire_due_timers(db, datetime(2026, 6, 1, 9, 0, tzinfo=LONDON)) == 0
+    # Only the step still open (the screening decision) breaches; the screening done in time does not.
+    assert runtime.fire_due_timers(db, datetime(2026, 5, 26, 17, 1, tzinfo=LONDON)) == 1
+    assert [t.element_id for t in _timers(db) if t.fired_at is not None] == ["breach_screening_decision"]
     with db.reading() as session:
         names = session.scalars(select(HumanTask.name).where(HumanTask.status == "ready")).all()
-    assert names == ["Screening decision"]
+    assert sorted(names) == ["Breach: Screening decision", "Screening decision"]
 
 
 def test_warn_at_falls_before_due_at(api: ApiClient) -> None:

@@ -93,6 +93,11 @@ def timers(db: Database, case_id: str) -> list[Timer]:
         return list(session.scalars(select(Timer).where(Timer.case_id == case_id)))
 
 
+def icpc_timers(db: Database, case_id: str) -> list[Timer]:
+    """The T10 timer on the enquiry (the ladder's timers on other steps aside)."""
+    return [timer for timer in timers(db, case_id) if timer.element_id == "timer_icpc_deadline"]
+
+
 def handoffs(db: Database, instance_id: str) -> list[dict[str, Any]]:
     with db.reading() as session:
         query = select(AuditEvent.payload).where(AuditEvent.instance_id == instance_id,
@@ -126,7 +131,9 @@ def test_a_team_manager_opens_a_strategy_discussion_due_within_one_working_day(
     assert (task.element_id, task.candidate_group, task.form_key) == (
         "hold_strategy_discussion", "team_manager", "strategy_discussion")
     assert deadline(task) == (datetime(2026, 5, 26, 17, 0, tzinfo=LONDON), "T6")
-    assert timers(db, case_id) == []
+    (timer,) = timers(db, case_id)  # its breach timer, the first rung of the ladder
+    assert (timer.element_id, timer.rule, timer.fires_at) == (
+        "breach_hold_strategy_discussion", "T6", datetime(2026, 5, 26, 17, 0, tzinfo=LONDON))
 
 
 def test_only_a_team_manager_may_open_a_strategy_discussion_directly(
@@ -137,7 +144,7 @@ def test_only_a_team_manager_may_open_a_strategy_discussion_directly(
                           now=clock())
 
 
-def test_a_mash_hand_off_starts_the_strategy_discussion_in_the_same_case_due_a_working_day_later(
+def test_a_mash_hand_off_starts_the_strategy_discussion_at_the_decision_due_a_working_day_later_t6(
     db: Database, clock: Clock, deployed: None
 ) -> None:
     deploy(db, name="mash_screening.bpmn", now=clock())
@@ -146,17 +153,20 @@ def test_a_mash_hand_off_starts_the_strategy_discussion_in_the_same_case_due_a_w
     case_id = runtime.open_case(db, process="mash_screening", subject=subject(), data=referral(),
                                 actor=mash["rita"], now=clock())
     complete(db, clock, case_id, "screen_contact", mash["sam"], partner_checks=[], immediate_danger=False)
+    decided_at = clock.advance(hours=6)  # Fri 22 May 16:30; the next working day is Tue 26 May
     complete(db, clock, case_id, "screening_decision", mash["maya"], decision="strategy_discussion_s47")
-    handed_off_at = clock.advance(hours=6)  # Fri 22 May 16:30; the next working day is Tue 26 May
-    complete(db, clock, case_id, "feedback_to_referrer", mash["bea"])
 
+    # The T6 clock starts at the decision, not when business support gets round to the feedback.
     assert instance(db, case_id, "mash_screening").starts_process == "strategy_discussion"
     strategy = instance(db, case_id)
     assert strategy.parent_instance_id == instance(db, case_id, "mash_screening").id
-    assert strategy.started_at == handed_off_at
-    (task,) = ready_tasks(db, case_id)
-    assert task.element_id == "hold_strategy_discussion"
-    assert deadline(task) == (datetime(2026, 5, 26, 17, 0, tzinfo=LONDON), "T6")
+    assert strategy.started_at == decided_at
+    tasks = {task.element_id: task for task in ready_tasks(db, case_id)}
+    assert sorted(tasks) == ["feedback_to_referrer", "hold_strategy_discussion"]
+    assert deadline(tasks["hold_strategy_discussion"]) == (datetime(2026, 5, 26, 17, 0, tzinfo=LONDON), "T6")
+    clock.advance(hours=1)
+    complete(db, clock, case_id, "feedback_to_referrer", mash["bea"])
+    assert instance(db, case_id, "mash_screening").status == "completed"
 
     hold_discussion(db, clock, case_id, "police_only")
     assert_ended(db, case_id, "police_only", "end_police_only", "cin_plan")
@@ -172,7 +182,7 @@ def test_a_police_led_enquiry_ends_with_outcome_police_only(db: Database, clock:
     assert_ended(db, case_id, "police_only", "end_police_only", "cin_plan")
     assert route(db, case_id) == ["start_strategy_discussion", "hold_strategy_discussion", "gw_strategy_decision",
                                   "end_police_only"]
-    assert timers(db, case_id) == []
+    assert all(timer.cancelled_at is not None for timer in timers(db, case_id))  # done in time: nothing fired
 
 
 @pytest.mark.parametrize(
@@ -222,7 +232,7 @@ def test_a_single_agency_enquiry_is_due_fifteen_working_days_after_the_strategy_
     (task,) = ready_tasks(db, case_id)
     assert (task.element_id, task.candidate_group, task.form_key) == ("s47_enquiry", "social_worker", "s47_outcome")
     assert deadline(task) == (DEC_T10, "T10")
-    (timer,) = timers(db, case_id)
+    (timer,) = icpc_timers(db, case_id)
     assert (timer.element_id, timer.rule, timer.fires_at) == ("timer_icpc_deadline", "T10", DEC_T10)
 
     clock.now = datetime(2027, 1, 6, 15, 0, tzinfo=LONDON)
@@ -230,7 +240,7 @@ def test_a_single_agency_enquiry_is_due_fifteen_working_days_after_the_strategy_
 
     assert_ended(db, case_id, "not_substantiated", "end_not_substantiated", "cin_plan")
     assert "police_enquiry_update" not in route(db, case_id)
-    (timer,) = timers(db, case_id)
+    (timer,) = icpc_timers(db, case_id)
     assert timer.cancelled_at is not None and timer.fired_at is None
 
 
@@ -318,7 +328,7 @@ def test_an_enquiry_still_open_at_the_icpc_deadline_escalates_to_the_team_manage
     assert (review.candidate_group, review.form_key) == ("team_manager", "overdue_review")
     assert deadline(review) == (datetime(2026, 11, 24, 17, 0, tzinfo=LONDON), "T11")
     assert deadline(tasks["s47_enquiry"]) == (NOV_T10, "T10")  # escalation never moves the due date
-    (timer,) = timers(db, case_id)
+    (timer,) = icpc_timers(db, case_id)
     assert timer.fired_at is not None and timer.rule == "T10"
 
     clock.now = datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)

@@ -315,8 +315,8 @@ def test_the_old_mash_partner_checks_condition_is_refused(groups: list[str]) -> 
 
 
 def test_a_lado_clock_read_from_the_flat_completion_time_is_refused(groups: list[str]) -> None:
-    data = _shipped("lado_allegation", "add_calendar_months(completed[&quot;determine_outcome&quot;], 1)",
-                    "add_calendar_months(completed_at, 1)")
+    data = _shipped("lado_allegation", """name="due" value='add_calendar_months(completed["determine_outcome"], 1)'""",
+                    'name="due" value="add_calendar_months(completed_at, 1)"')
 
     (problem,) = refused(data, groups)
 

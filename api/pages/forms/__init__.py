@@ -8,9 +8,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from api.pages.forms.dates import first_box
 from api.pages.forms.fields import Field, form_fields
 from api.pages.forms.parse import ACTION, parse_form
 from api.pages.forms.pointers import field_id
+from engine.errors import FieldProblem
 
 __all__ = ["ACTION", "Field", "RenderedForm", "parse_form", "render_form"]
 
@@ -39,7 +41,7 @@ def render_form(key: str, data: Any, problems: Iterable[Problem] = ()) -> Render
         by_pointer.setdefault(problem.pointer, problem.message)
     fields = form_fields(key, data, by_pointer)
     anchors = {each.name: each.anchor for each in _walk(fields)}
-    summary = [{"href": "#" + _anchor(problem.pointer, anchors), "text": problem.message} for problem in problems]
+    summary = [{"href": "#" + _link(problem, anchors), "text": problem.message} for problem in problems]
     return RenderedForm(fields, summary)
 
 
@@ -49,6 +51,11 @@ def _walk(fields: list[Field]) -> Iterator[Field]:
         yield from _walk(each.children)
         for option in each.options:
             yield from _walk(option.revealed)
+
+
+def _link(problem: Problem, anchors: dict[str, str]) -> str:
+    box = first_box(problem) if isinstance(problem, FieldProblem) else None
+    return f"{field_id(problem.pointer)}-{box}" if box else _anchor(problem.pointer, anchors)
 
 
 def _anchor(pointer: str, anchors: dict[str, str]) -> str:
