@@ -44,6 +44,8 @@ def test_the_queue_lists_my_groups_tasks_with_deadline_badges_and_claim_buttons(
     assert page.text(".account-open-tasks") == "1 open task"
     assert page.select(".govuk-footer a[href='/accessibility']")
     assert "Signs of Safety® is a registered trademark of Elia" in page.text(".sosflow-credit")
+    footer = page.text(".govuk-footer")
+    assert "Crown copyright" not in footer and "Open Government Licence" not in footer  # not GOV.UK content
 
 
 def test_queue_filters_narrow_by_process_and_deadline(page_request: PageRequest, case_id: str) -> None:
