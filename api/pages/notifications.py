@@ -14,6 +14,7 @@ from api.auth import current_actor
 from api.pages.wording import when
 from engine.notifications import list_notifications, mark_notification_read
 from engine.notifications.content import TITLES
+from engine.notifications.reads import open_task_ids
 
 notification_pages = Blueprint("notification_pages", __name__)
 PAGE_SIZE = 25
@@ -26,8 +27,9 @@ def notifications() -> ResponseReturnValue:
     unread = request.args.get("show") == "unread"
     with context.db().reading() as session:
         page = list_notifications(session, current_actor(), unread, PAGE_SIZE, request.args.get("cursor") or None)
+        open_tasks = open_task_ids(session, page.items)
     rows = [{"note": note, "title": KIND_TITLES.get(note.kind, note.kind), "at": when(note.created_at),
-             "iso": note.created_at.isoformat()} for note in page.items]
+             "iso": note.created_at.isoformat(), "task_open": note.task_id in open_tasks} for note in page.items]
     next_url = url_for("notification_pages.notifications", show="unread" if unread else None,
                        cursor=page.next_cursor) if page.next_cursor else None
     return render_template("pages/notifications/list.html", rows=rows, unread=unread, next_url=next_url,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from engine.access import Actor
 from engine.db import Database
 from engine.errors import NotFound
-from engine.models import Notification
+from engine.models import HumanTask, Notification, TaskStatus
 from engine.queries.keyset import decode_cursor, encode_cursor
 from engine.unit_of_work import unit_of_work
 
@@ -39,6 +39,15 @@ def list_notifications(session: Session, actor: Actor, unread: bool = False, lim
     items = rows[:limit]
     more = len(rows) > limit and items
     return NotificationPage(items, encode_cursor(items[-1].created_at, items[-1].id) if more else None)
+
+
+def open_task_ids(session: Session, notifications: list[Notification]) -> set[str]:
+    """Which of these notifications' tasks are still open: a link to a task that is done would only be a 404."""
+    ids = {n.task_id for n in notifications if n.task_id}
+    if not ids:
+        return set()
+    query = select(HumanTask.id).where(HumanTask.id.in_(ids), HumanTask.status == TaskStatus.READY.value)
+    return set(session.scalars(query))
 
 
 def count_unread_notifications(session: Session, actor: Actor, cap: int = 100) -> int:

@@ -15,7 +15,7 @@ from engine.db import Database
 from engine.models import HumanTask, Notification
 from engine.notifications import send_reminders
 from tests.conftest import Clock
-from tests.factories import deploy, referral, subject
+from tests.factories import CaseDriver, deploy, filled, referral, subject
 from tests.web.conftest import PageRequest
 
 
@@ -89,3 +89,14 @@ def test_notifications_are_paged_newest_first(page_request: PageRequest, reminde
     (older,) = first.select("a[rel=next]")
     second = page_request.web.page(older.get("href"))
     assert "Deadline approaching" in second.text("#notifications h2")
+
+
+def test_once_the_task_is_done_its_notification_no_longer_links_to_it(
+        page_request: PageRequest, reminded: HumanTask, db: Database, clock: Clock) -> None:
+    CaseDriver(db, reminded.case_id).complete(
+        "screen_contact", filled("mash_screening", partner_checks=[], immediate_danger=False), clock())
+    page_request.web.sign_in("sam")
+    page = page_request.get("notification_pages.notifications")
+    assert page.select(f"#notifications a.notification-case[href='/cases/{reminded.case_id}']")
+    assert not page.select("#notifications a.notification-task")
+    assert page.text("#notifications .notification-task-done") == "the task is done"
