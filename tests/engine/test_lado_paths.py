@@ -159,7 +159,7 @@ def determine(db: Database, outcome: str, at: datetime = OUTCOME_DECIDED) -> Non
 def assert_closed_as(db: Database, outcome: str) -> None:
     closed = instance(db)
     assert closed.status == InstanceStatus.COMPLETED
-    assert (closed.outcome, closed.outcome_name) == ("closed", f"Allegation closed: {outcome}")
+    assert (closed.outcome, closed.outcome_name) == (outcome, f"Allegation closed: {outcome}")  # five kept apart
     assert route(db)[-1] == f"end_closed_{outcome}"
     assert "determine_outcome" not in ready(db) and "close_allegation" not in ready(db)
     assert workflow_data(db)["outcome"] == outcome
