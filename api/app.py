@@ -32,8 +32,10 @@ from api.pages.audit import audit_pages
 from api.pages.auth import sign_in_blp, sign_out_blp
 from api.pages.cases import case_pages
 from api.pages.dashboard import dashboard_pages
+from api.pages.definitions import definition_pages
 from api.pages.help import help_pages
 from api.pages.home import home_blp
+from api.pages.incidents import incident_pages
 from api.pages.notifications import notification_pages
 from api.pages.oidc import init_oidc
 from api.pages.referrals import referral_pages
@@ -75,6 +77,8 @@ PAGE_BLUEPRINTS: list[tuple[PageBlueprint, Callable[[], Any]]] = [
     (task_pages, require_session),
     (referral_pages, require_session),
     (case_pages, require_session),
+    (definition_pages, require_session),
+    (incident_pages, require_session),
     (notification_pages, require_session),
     (dashboard_pages, require_session),
     (audit_pages, require_session),

@@ -20,6 +20,17 @@ class DeployedSchema(DefinitionSchema):
     created = fields.Boolean(metadata={"description": "false when the same XML was already the latest version"})
 
 
+class CheckedSchema(Schema):
+    """A diagram that passed every deploy check; nothing was stored."""
+
+    key = fields.String()
+    name = fields.String()
+    sha256 = fields.String()
+    start_form = fields.String(allow_none=True)
+    start_lane = fields.String(allow_none=True)
+    validation_report = fields.Dict()
+
+
 class UploadSchema(Schema):
     """One multipart/form-data body: the file and, optionally, which process in it to deploy."""
 

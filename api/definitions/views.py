@@ -9,9 +9,10 @@ from flask.views import MethodView
 
 from api import context
 from api.auth import current_actor
-from api.definitions.schemas import BPMN_XML, DefinitionSchema, DeployedSchema, UploadSchema
+from api.definitions.schemas import BPMN_XML, CheckedSchema, DefinitionSchema, DeployedSchema, UploadSchema
 from api.openapi import ApiBlueprint
 from engine import runtime
+from engine.errors import DiagramInvalid
 from engine.queries.definitions import get_definition_version, list_definitions
 
 blp = ApiBlueprint("definitions", __name__, url_prefix="/api/v1/definitions", description="BPMN process definitions")
@@ -39,6 +40,23 @@ class Definitions(MethodView):
         )
         body = {name: getattr(definition, name) for name in DefinitionSchema().fields}
         return {**body, "created": created}, 201 if created else 200
+
+
+@blp.route("/check")
+class CheckDefinition(MethodView):
+    @blp.arguments(UploadSchema, location="multipart")
+    @blp.response(200, CheckedSchema)
+    @blp.alt_response(403, description="Only process owners check diagrams")
+    @blp.alt_response(422, description="The diagram failed a check: element id and reason for each problem")
+    def post(self, body: dict[str, Any]) -> Any:
+        """Run every deploy check on a BPMN file without storing it (what the modeler's "Check" runs)"""
+        upload = body["file"]
+        checked, problems = runtime.check_definition(
+            context.db(), upload.read(), upload.filename or "upload.bpmn", current_actor(), key=body.get("key"))
+        if checked is None:
+            raise DiagramInvalid(problems)
+        return {"key": checked.key, "name": checked.name, "sha256": checked.sha256, "start_form": checked.start_form,
+                "start_lane": checked.start_lane, "validation_report": checked.report}
 
 
 @blp.route("/<string:key>/versions/<int32:version>/bpmn")

@@ -44,7 +44,9 @@ def _layout_context() -> dict[str, Any]:
             "identity": {"name": account.display_name, "role": role_title(actor.groups),
                          "open_tasks": open_tasks, "groups": actor.groups, "unread": unread,
                          "manages": allowed(actor, Permission.READ_SLA),
-                         "audits": allowed(actor, Permission.REVIEW_ACCESS)}}
+                         "audits": allowed(actor, Permission.REVIEW_ACCESS),
+                         "deploys": allowed(actor, Permission.DEPLOY),
+                         "handles_incidents": allowed(actor, Permission.HANDLE_INCIDENTS)}}
 
 
 def role_title(groups: frozenset[str]) -> str:

@@ -1,6 +1,6 @@
-"""The case page: summary and references, the chain of processes, open tasks with deadlines and rule ids,
-the history as an MOJ timeline, the genogram, and each process's diagram (bpmn-js, its passed and current steps
-marked); every read is audited like the API's."""
+"""The case page: summary and references, the chain of processes with each one's position on its diagram,
+open tasks with deadlines and rule ids, the history as an MOJ timeline, the genogram and the scaling chart;
+every read of case data is audited like the API's."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from flask.typing import ResponseReturnValue
 
 from api import context
 from api.auth import current_actor
+from api.pages.scales import scale_chart, scale_tables
 from api.pages.wording import due_badge, when
 from engine import runtime
 from engine.errors import NotFound
 from engine.genogram import render_genogram
 from engine.models import AuditEvent
-from engine.queries.cases import get_case_view, list_case_history
-from engine.queries.definitions import get_definition_version
-from engine.queries.records import get_family_network
+from engine.queries.cases import get_case_view, get_instance_diagram, list_case_history
+from engine.queries.records import get_family_network, list_scales
 
 case_pages = Blueprint("case_pages", __name__)
 
@@ -36,23 +36,18 @@ def case(case_id: UUID) -> ResponseReturnValue:
         view = get_case_view(session, actor, str(case_id))
         history = list_case_history(session, actor, str(case_id))
         network = _has_network(session, actor, str(case_id))
+        scales = list_scales(session, actor, str(case_id))
     tasks = [{"task": t, "due": when(t.due_at), "badge": due_badge(t.due_at, now)} for t in view["open_tasks"]]
     return render_template("pages/cases/case.html", view=view, case=view["case"], tasks=tasks,
-                           marks={i["id"]: _marks(i, view["open_tasks"]) for i in view["instances"]},
-                           events=[_event(e) for e in reversed(history)], network=network, when=when)
+                           events=[_event(e) for e in reversed(history)], network=network, when=when,
+                           scale_chart=scale_chart(scales) if scales else None, scale_tables=scale_tables(scales))
 
 
 @case_pages.route("/cases/<uuid:case_id>/processes/<uuid:instance_id>/diagram.bpmn")
 def diagram(case_id: UUID, instance_id: UUID) -> ResponseReturnValue:
-    """The BPMN of the version one of the case's processes runs on, for the case page's diagram viewer."""
-    actor, db = current_actor(), context.db()
-    runtime.record_case_read(db, str(case_id), actor, context.now(), "diagram")
-    with db.reading() as session:
-        view = get_case_view(session, actor, str(case_id))
-        found = [i for i in view["instances"] if i["id"] == str(instance_id)]
-        if not found:
-            raise NotFound(f"case {case_id} has no process {instance_id}")
-        definition = get_definition_version(session, found[0]["process"], found[0]["version"])
+    """The BPMN of the version a process of the case runs on, for the case page's viewer (no case data in it)."""
+    with context.db().reading() as session:
+        definition = get_instance_diagram(session, current_actor(), str(case_id), str(instance_id))
     return Response(definition.bpmn_xml, mimetype="application/xml")
 
 
@@ -62,13 +57,6 @@ def genogram(case_id: UUID) -> ResponseReturnValue:
     with context.db().reading() as session:
         network = get_family_network(session, current_actor(), str(case_id))
     return Response(render_genogram(network), mimetype="image/svg+xml")
-
-
-def _marks(instance: dict[str, Any], open_tasks: list[Any]) -> dict[str, list[str]]:
-    """The elements the diagram viewer marks: those the process has passed, and where it waits now."""
-    current = [t.element_id for t in open_tasks if t.instance_id == instance["id"]]
-    done = [step["id"] for step in instance["route"] if step["id"] not in current]
-    return {"completed": list(dict.fromkeys(done)), "current": current}
 
 
 def _has_network(session: Any, actor: Any, case_id: str) -> bool:

@@ -9,7 +9,7 @@ referrals), `steps` (what every job shares: starting an instance, advancing it, 
 """
 
 from engine.runtime.cases import open_case, record_case_read
-from engine.runtime.deploy import DiagramFile, deploy_definition, deploy_definitions
+from engine.runtime.deploy import DiagramFile, check_definition, deploy_definition, deploy_definitions
 from engine.runtime.incidents import retry_incident
 from engine.runtime.reads import record_person_read, record_referral_read, record_task_read
 from engine.runtime.restrictions import DEFAULT_BREAK_GLASS, open_break_glass, restrict_case
@@ -23,7 +23,8 @@ from engine.runtime.timers import (
 from engine.unit_of_work import WORKFLOWS
 
 __all__ = [
-    "DEFAULT_BREAK_GLASS", "WORKFLOWS", "DiagramFile", "TaskChange", "claim_task", "complete_task", "deploy_definition",
+    "DEFAULT_BREAK_GLASS", "WORKFLOWS", "DiagramFile", "TaskChange", "check_definition", "claim_task", "complete_task",
+    "deploy_definition",
     "deploy_definitions",
     "due_timer_instances", "fire_due_timers", "fire_instance_timers", "open_break_glass", "open_case",
     "record_case_read", "record_person_read", "record_referral_read", "record_task_read", "restrict_case",

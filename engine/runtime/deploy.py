@@ -58,6 +58,25 @@ def deploy_definitions(
         return [_store(uow, diagram, actor) for diagram in dependency_order([d for d, _ in checked])]
 
 
+def check_definition(
+    db: Database, data: bytes, file_name: str, actor: Actor, key: str | None = None
+) -> tuple[CheckedDiagram | None, list[DiagramProblem]]:
+    """Every check `deploy_definition` makes, storing nothing: the diagram if it would deploy, else its problems.
+
+    What the modeler's "Check" runs: the same checks and verification, against the groups and processes
+    deployed now, so a diagram that passes here deploys unless someone else deploys in between."""
+    access.require_role(actor, access.Role.PROCESS_OWNER)
+    with db.reading() as session:
+        groups = session.scalars(select(Group.name)).all()
+        deployed = set(session.scalars(select(ProcessDefinition.key).distinct()))
+    try:
+        checked = check_diagram(data, file_name, groups, key)
+    except DiagramInvalid as invalid:
+        return None, invalid.problems
+    problems = dead_ends([(checked, file_name)], deployed | {checked.key})
+    return (None, problems) if problems else (checked, [])
+
+
 def dead_ends(checked: Sequence[tuple[CheckedDiagram, str]], available: set[str]) -> list[DiagramProblem]:
     """Every end event whose `starts_process` names a process neither deployed nor being deployed."""
     return [

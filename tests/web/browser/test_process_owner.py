@@ -1,0 +1,162 @@
+"""Process owners in the browser: the modeler (relabel a task, check with a problem pinned to its element, fix
+it, deploy version 2), the same without JavaScript by upload, incidents with retry; and the case page showing
+the position on each diagram and the scaling chart. axe and a screenshot on each page type."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from engine import runtime
+from engine.access import Actor
+from engine.models import ProcessDefinition
+from tests.api.cases.test_records import conference_case
+from tests.factories import BPMN_DIR, referral, subject
+from tests.web.browser.conftest import LiveServer
+from tests.web.pages.test_process_owner_pages import RELABELLED, WITHOUT_FORM_KEY, handoff_incident
+
+CHECK_TIMEOUT_MS = 60_000  # a check dry-runs the whole diagram; the machine is shared
+
+
+def deployed_xml(live_server: LiveServer, version: int) -> str:
+    with live_server.db.reading() as session:
+        return session.scalars(select(ProcessDefinition.bpmn_xml).where(
+            ProcessDefinition.key == "mash_screening", ProcessDefinition.version == version)).one()
+
+
+def open_group(page: Any, group: str, field: str) -> Any:
+    """The properties panel's `group` opened (a click toggles it), and its `field`."""
+    entry = page.locator(f"#bio-properties-panel-{field}")
+    if not entry.is_visible():
+        page.click(f"[data-group-id=group-{group}] .bio-properties-panel-group-header")
+    expect(entry).to_be_visible()
+    return entry
+
+
+def select_element(page: Any, element_id: str) -> None:
+    page.locator(f".djs-element[data-element-id={element_id}] .djs-hit").first.dispatch_event("click")
+    expect(page.locator(".bio-properties-panel-header-label")).to_be_visible()
+
+
+def test_a_process_owner_relabels_a_task_checks_it_fixes_the_pinned_problem_and_deploys_version_2(
+        page: Any, live_server: LiveServer, deployed: Any, sign_in: Any, axe_check: Any,
+        screenshot: Any) -> None:
+    deployed()
+    sign_in(page, "process_owner")
+    page.goto("/process-definitions")
+    axe_check(page, "processes")
+    screenshot(page, "process-definitions")
+
+    page.click("#processes tr[data-key=mash_screening] a:has-text('in the modeler')")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "yes")
+    select_element(page, "screen_contact")
+    open_group(page, "general", "name").fill("Screen the contact")
+    form = open_group(page, "sosflow", "sosflow-form")
+    expect(form).to_have_value("mash_screening")
+    expect(page.locator("#bio-properties-panel-sosflow-due_rule")).to_have_value("T1")
+    axe_check(page, "modeler")
+    screenshot(page, "process-modeler")
+
+    form.fill("")
+    page.wait_for_timeout(400)  # the panel writes a field after its debounce
+    page.click("#check-diagram")
+    pinned = page.locator(".sosflow-problem-overlay[data-element-id=screen_contact]")
+    expect(pinned).to_be_visible(timeout=CHECK_TIMEOUT_MS)
+    expect(page.locator(".djs-element.sosflow-problem[data-element-id=screen_contact]")).to_have_count(1)
+    summary = page.locator("#modeler-problems .govuk-error-summary")
+    expect(summary).to_contain_text("screen_contact")
+    expect(summary).to_contain_text("names no form")
+    axe_check(page, "modeler with a pinned problem")
+    screenshot(page, "process-modeler-problem")
+
+    page.click("#modeler-problems a[data-element-id=screen_contact]")
+    open_group(page, "sosflow", "sosflow-form").fill("mash_screening")
+    page.wait_for_timeout(400)
+    page.click("#check-diagram")
+    expect(page.locator("#modeler-status")).to_have_text(re.compile("^No problems found"), timeout=CHECK_TIMEOUT_MS)
+    expect(pinned).to_have_count(0)
+
+    page.click("#deploy-diagram")
+    page.wait_for_url(re.compile(r"/process-definitions/mash_screening/versions/2\?deployed=new"),
+                      timeout=CHECK_TIMEOUT_MS)
+    expect(page.locator("#deployed")).to_contain_text("Version 2 of mash_screening is deployed")
+    expect(page.locator("#diagram.sosflow-diagram--shown")).to_have_count(1)
+    axe_check(page, "a deployed version")
+    screenshot(page, "process-version")
+    xml = deployed_xml(live_server, 2)
+    assert 'name="Screen the contact"' in xml
+    assert '<spiffworkflow:property name="form" value="mash_screening" />' in xml
+    assert deployed_xml(live_server, 1) == (BPMN_DIR / "mash_screening.bpmn").read_text()
+
+
+def test_without_javascript_a_process_owner_uploads_a_file_sees_its_problems_and_deploys_the_fix(
+        no_js_page: Any, live_server: LiveServer, deployed: Any, sign_in: Any, axe_check: Any, screenshot: Any,
+        tmp_path: Any) -> None:
+    page = no_js_page
+    deployed()
+    broken, fixed = tmp_path / "broken.bpmn", tmp_path / "fixed.bpmn"
+    broken.write_text(WITHOUT_FORM_KEY)
+    fixed.write_text(RELABELLED)
+    sign_in(page, "process_owner")
+    page.goto("/process-definitions/mash_screening/versions/1/modeler")
+    expect(page.locator("#modeler-no-js")).to_contain_text("needs JavaScript")
+
+    page.goto("/process-definitions")
+    page.set_input_files("#file", str(broken))
+    page.click("#check-upload")
+    expect(page.locator("#diagram-problems tr[data-element-id=screen_contact]")).to_contain_text("names no form")
+    expect(page.locator(".govuk-error-summary__list a[href='#problem-1']")).to_contain_text("screen_contact")
+    axe_check(page, "upload with problems")
+    screenshot(page, "process-definitions-problems")
+
+    page.set_input_files("#file", str(fixed))
+    page.click("#deploy-upload")
+    expect(page.locator("#deployed")).to_contain_text("Version 2 of mash_screening is deployed")
+    assert 'name="Screen and RAG-rate the contact"' in deployed_xml(live_server, 2)
+
+
+def test_the_case_page_shows_the_position_on_the_diagram(page: Any, live_server: LiveServer, deployed: Any,
+                                                         sign_in: Any, axe_check: Any) -> None:
+    db, clock = live_server.db, live_server.clock
+    deployed()
+    case_id = runtime.open_case(db, process="mash_screening", subject=subject(), data=referral(),
+                                actor=Actor("referrer", frozenset({"referrer"})), now=clock())
+    sign_in(page, "mash_screener")
+    page.goto(f"/cases/{case_id}")
+    diagram = page.locator("#process-chain .sosflow-diagram--shown")
+    expect(diagram).to_have_count(1)
+    expect(diagram.locator(".djs-element.sosflow-current[data-element-id=screen_contact]")).to_have_count(1)
+    expect(diagram.locator(".djs-element.sosflow-completed[data-element-id=start_contact_received]")).to_have_count(1)
+    axe_check(page, "case page")
+
+
+def test_the_case_page_draws_the_scaling_chart_per_danger_statement(page: Any, live_server: LiveServer,
+                                                                    sign_in: Any, axe_check: Any,
+                                                                    screenshot: Any) -> None:
+    case = conference_case(live_server.db, live_server.clock)
+    sign_in(page, "cp_chair")
+    page.goto(f"/cases/{case.case_id}")
+    expect(page.locator("#scale-chart")).to_be_visible()
+    expect(page.locator("#scale-chart")).to_have_attribute("data-chart-ready", "2")
+    expect(page.locator(".djs-element.sosflow-current")).not_to_have_count(0)
+    axe_check(page, "case page with scaling")
+    screenshot(page, "case-diagram-and-scaling")
+
+
+def test_a_process_owner_retries_an_incident_and_sees_why_it_failed(page: Any, live_server: LiveServer,
+                                                                    deployed: Any, sign_in: Any, axe_check: Any,
+                                                                    screenshot: Any) -> None:
+    deployed()
+    handoff_incident(live_server.db, live_server.clock)
+    sign_in(page, "process_owner")
+    page.goto("/incidents")
+    expect(page.locator("#incidents .incident-row")).to_have_count(1)
+    axe_check(page, "incidents")
+    screenshot(page, "incidents")
+    page.click("#incidents button:has-text('Retry')")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("strategy_requested_at")
+    expect(page.locator("#incidents")).to_contain_text("The retry failed again")
+    axe_check(page, "incidents after a failed retry")
