@@ -2,7 +2,8 @@
 
 Together they take every sequence flow of the diagram (tests/bpmn/test_path_coverage.py checks it):
 both threshold routes, the T21 escalation, every strand and the empty-strand default, the s47 hand-off
-that continues to the join, both outcome routes, every "closed as" end and the whole T26 monitoring branch.
+that continues to the join, both outcome routes (DBS referral when the person was removed from regulated
+activity, whatever the outcome), every "closed as" end and the whole T26 monitoring branch.
 
 Dates: the referral arrives on Friday 22 May 2026, 10:30 London (tests/conftest.py FIXED_NOW); Monday 25 May
 and Monday 31 August 2026 are bank holidays; 22 August 2026 and 22 May 2027 are Saturdays.
@@ -301,6 +302,26 @@ def test_each_other_outcome_closes_without_a_dbs_referral(db: Database, case_id:
 
     assert_closed_as(db, outcome)
     assert "dbs_referral" not in route(db)
+
+
+@pytest.mark.parametrize(("outcome", "removed", "next_task"), [
+    ("substantiated", False, "close_allegation"),  # kept in post with safeguards: no DBS referral duty
+    ("unsubstantiated", True, "dbs_referral"),  # removed all the same: the employer considers the referral
+])
+def test_removal_from_regulated_activity_not_the_outcome_brings_the_dbs_referral(
+    db: Database, case_id: str, outcome: str, removed: bool, next_task: str
+) -> None:
+    to_strands(db, [])
+    do(db, OUTCOME_DECIDED, "determine_outcome", outcome=outcome,
+       **{**OUTCOME_FIELDS[outcome], "removed_from_regulated_activity": removed})
+    assert next_task in ready(db) and ("dbs_referral" in ready(db)) == removed  # beside the T26 report
+    if removed:
+        assert (task(db, "dbs_referral").due_at, task(db, "dbs_referral").due_rule) == (T28_DUE, "T28")
+        do(db, london(2026, 8, 3, 10, 0), "dbs_referral")
+    do(db, london(2026, 8, 4, 10, 0), "close_allegation")
+
+    assert_closed_as(db, outcome)
+    assert ("dbs_referral" in route(db)) == removed
 
 
 def test_the_outcome_form_refuses_to_keep_a_false_allegation_on_the_personnel_file(
