@@ -402,6 +402,18 @@ def test_routing_to_childrens_social_care_starts_a_strategy_discussion_at_once(
     assert {"suspension_decision", "hold_strategy_discussion"} <= set(ready(db))
 
 
+def test_a_case_referred_to_childrens_social_care_at_consideration_starts_no_second_strategy_discussion(
+    db: Database, clock: Clock, case_id: str
+) -> None:
+    deploy(db, name="strategy_discussion.bpmn", now=clock())
+    consider(db, route="refer_csc_s47")
+    do(db, SUSPENSION_DECIDED, "suspension_decision")
+    do(db, london(2026, 5, 29, 12, 0), "allegation_management_meeting", strands=["s47", "police"])
+
+    assert [e.payload["from_element"] for e in events(db, "handoff_recorded")] == ["end_referred_csc_at_consideration"]
+    assert "police_strand" in ready(db) and "gw_s47_handoff" not in route(db)
+
+
 # --- the forms' conditional rules ---------------------------------------------------------------------
 
 FORM_RULES = [
