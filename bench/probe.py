@@ -20,6 +20,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from sqlalchemy import event
+from sqlalchemy.engine import RootTransaction
 from sqlalchemy.orm import Session, SessionTransaction
 
 from bench.sides import STEPS, Clock, PersistingEngine, Timing
@@ -45,6 +46,7 @@ MEASURED = [
     (unit_of_work, "append_events", "audit (hash chain, rows, head)"),
     (Session, "flush", "ORM flush"),
     (SessionTransaction, "commit", "commit"),
+    (RootTransaction, "commit", "commit"),
 ]
 OTHER = "other (session, unit of work, access, data)"
 

@@ -199,12 +199,13 @@ class BareSpiff:
         self.calendar = default_calendar()
 
     def open_case(self, case_id: str, now: datetime) -> BpmnWorkflow:
-        """What `runtime.open_case` starts: the workflow, with the same start data, run to its first task."""
+        """What `runtime.open_case` starts: the workflow, with the same start data, run to its first task
+        (the start form's fields at the top level too, and `process_started_at`, as `start_instance` sets it)."""
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=script_engine(now))
         workflow.get_tasks(state=TaskState.READY)[0].data.update({
-            "case_id": case_id, "case_reference": f"MASH-2026-{case_id[-6:]}", "referral": REFERRAL,
+            **REFERRAL, "case_id": case_id, "case_reference": f"MASH-2026-{case_id[-6:]}", "referral": REFERRAL,
             "subject": SUBJECT, "received_at": now.isoformat(),
-            "clock_started_at": self.calendar.clock_start(now).isoformat(),
+            "clock_started_at": self.calendar.clock_start(now).isoformat(), "process_started_at": now.isoformat(),
         })
         workflow.do_engine_steps()
         return workflow

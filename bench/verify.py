@@ -62,13 +62,13 @@ def _compare_instance(session: Session, instance: ProcessInstance, key: str, fou
     for task_id, task in snapshot.ready.items():
         created = stored_tasks[task_id]["created_at"] if task_id in stored_tasks else instance.started_at
         workflow.script_engine = script_engine(created)
-        ctx = StepContext(session, instance, key, workflow, default_calendar(), created)
+        ctx = StepContext(session.connection(), instance, key, workflow, default_calendar(), created)
         rebuilt_tasks[task_id] = human_task_row(ctx, task)
     _compare_rows(f"{label} ready tasks", stored_tasks, rebuilt_tasks, found)
     found.tasks += len(stored_tasks)
     stored_timers = _rows(session, Timer, Timer.instance_id == instance.id, Timer.fired_at.is_(None),
                           Timer.cancelled_at.is_(None))
-    ctx = StepContext(session, instance, key, workflow, default_calendar(), instance.started_at)
+    ctx = StepContext(session.connection(), instance, key, workflow, default_calendar(), instance.started_at)
     rebuilt_timers = {task_id: timer_row(ctx, task, fires_at) for task_id, task in snapshot.timers.items()
                       if (fires_at := timer_value(task)) is not None}
     _compare_rows(f"{label} open timers", stored_timers, rebuilt_timers, found)

@@ -16,12 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from engine.errors import Forbidden, NotFound
 from engine.models import BreakGlass, Case, CaseKind, CaseRestriction, HumanTask, ProcessDefinition
+from engine.rows import TaskRow
 
 
 class Role(StrEnum):
@@ -201,7 +203,10 @@ def with_open_break_glass(session: Session, actor: Actor, now: datetime) -> Acto
 
 # Lanes ---------------------------------------------------------------------------------------------
 
-def require_task_visible(actor: Actor, task: HumanTask | None) -> HumanTask:
+AnyTask = TypeVar("AnyTask", HumanTask, TaskRow)
+
+
+def require_task_visible(actor: Actor, task: AnyTask | None) -> AnyTask:
     """A task is visible to members of its candidate group (a personal one to its assignee only)."""
     if task is None or task.candidate_group not in actor.groups:
         raise NotFound("task not found")

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.audit_keys import checkpoint_signed
@@ -77,11 +77,10 @@ _WRITE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("new_seq
 _HASHED = ("seq", "at", "actor", "action", "case_id", "instance_id", "task_id", "payload_sha256")
 
 
-def append_events(session: Session, pending: list[PendingEvent]) -> None:
+def append_events(connection: Connection, pending: list[PendingEvent]) -> None:
     """Append a transaction's events to the chain at once: the head is locked, read and written once."""
     if not pending:
         return
-    connection = session.connection()
     seq, prev_hash = run(connection, _READ_HEAD, {}).one()
     rows, payloads = [], []
     for each in pending:

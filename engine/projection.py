@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -17,12 +16,11 @@ from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
 from engine.definitions import properties_of
-from engine.models import NO_DEADLINE, Case, ProcessInstance, TaskStatus
-from engine.rows import CANCEL_TASKS, END_TIMERS, INSERT_TASKS, INSERT_TIMERS, execute_rows
+from engine.models import NO_DEADLINE, Case, TaskStatus
+from engine.rows import CANCEL_TASKS, END_TIMERS, INSERT_TASKS, INSERT_TIMERS, Instance, execute_rows
 from engine.walk import walk_tasks
 
 Route = list[dict[str, Any]]
@@ -117,21 +115,17 @@ def task_deadline(workflow: BpmnWorkflow, task: Any) -> tuple[datetime | None, s
 class StepContext:
     """What every projection row needs to know about the step being recorded."""
 
-    session: Session
-    instance: ProcessInstance
+    connection: Connection
+    instance: Instance
     process_key: str
     workflow: BpmnWorkflow
     calendar: WorkingCalendar
     now: datetime
 
-    @cached_property
-    def connection(self) -> Connection:
-        return self.session.connection()
-
     def case_opener(self) -> str:
         """Who opened the case: the performer of `performer="case_opener"` tasks."""
         query = select(Case.created_by).where(Case.id == self.instance.case_id)
-        return self.session.scalar(query) or ""
+        return self.connection.execute(query).scalar() or ""
 
 
 def project_step(ctx: StepContext, before: Snapshot, after: Snapshot, done_task_id: str | None = None) -> None:
@@ -186,7 +180,7 @@ def _project_timers(ctx: StepContext, before: Snapshot, after: Snapshot) -> None
     execute_rows(ctx.connection, END_TIMERS, ended)
 
 
-def instance_changes(instance: ProcessInstance, before: Snapshot, after: Snapshot) -> dict[str, Any]:
+def instance_changes(instance: Instance, before: Snapshot, after: Snapshot) -> dict[str, Any]:
     """The route if it changed, and the outcome the first time an end event with one is reached."""
     changes: dict[str, Any] = {}
     if after.route != before.route:

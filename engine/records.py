@@ -12,19 +12,23 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.models import FamilyNetwork, HumanTask, ScaleRecord
-from engine.statutory import record_case_events
+from engine.models import FamilyNetwork, ScaleRecord
+from engine.rows import Task
+from engine.statutory import has_case_events, record_case_events
+from engine.unit_of_work import UnitOfWork
 
 
-def record_submission(session: Session, task: HumanTask, data: dict[str, Any], now: datetime) -> None:
-    """Project the family network, scale ratings and statutory facts found in one submitted form."""
+def record_submission(uow: UnitOfWork, task: Task, data: dict[str, Any]) -> None:
+    """Project the family network, scale ratings and statutory facts found in one submitted form
+    (most forms have none of them, and need no ORM session)."""
     network = _family_network(task.form_key, data)
     if network is not None:
-        _store_network(session, task, network, now)
+        _store_network(uow.session, task, network, uow.now)
     statements = _danger_statements(data)
     for scale in _scales(task.form_key, data):
-        session.add_all(_scale_rows(task, data, scale, statements, now))
-    record_case_events(session, task, data, now)
+        uow.session.add_all(_scale_rows(task, data, scale, statements, uow.now))
+    if has_case_events(task.form_key):
+        record_case_events(uow.session, task, data, uow.now)
 
 
 def _family_network(form_key: str, data: dict[str, Any]) -> dict[str, Any] | None:
@@ -34,7 +38,7 @@ def _family_network(form_key: str, data: dict[str, Any]) -> dict[str, Any] | Non
     return embedded if isinstance(embedded, dict) and embedded.get("people") is not None else None
 
 
-def _store_network(session: Session, task: HumanTask, network: dict[str, Any], now: datetime) -> None:
+def _store_network(session: Session, task: Task, network: dict[str, Any], now: datetime) -> None:
     row = session.get(FamilyNetwork, task.case_id) or FamilyNetwork(case_id=task.case_id)
     row.people = list(network.get("people", []))
     row.relationships = list(network.get("relationships", []))
@@ -61,7 +65,7 @@ def _danger_statements(data: dict[str, Any]) -> dict[str, str]:
     return {str(s["id"]): str(s.get("adult_behaviour", "")) for s in found if isinstance(s, dict) and s.get("id")}
 
 
-def _scale_rows(task: HumanTask, data: dict[str, Any], scale: dict[str, Any], statements: dict[str, str],
+def _scale_rows(task: Task, data: dict[str, Any], scale: dict[str, Any], statements: dict[str, str],
                 now: datetime) -> list[ScaleRecord]:
     statement_id = scale.get("danger_statement_id")
     occasion = data.get("type") or task.form_key

@@ -1,4 +1,7 @@
-"""The rows a step writes, as SQLAlchemy Core statements compiled once: no ORM unit of work on the hot path.
+"""The rows a step reads and writes, as SQLAlchemy Core statements: no ORM unit of work on the hot path.
+
+A completion reads its task and instance with one Core SELECT into plain objects (`TaskRow`,
+`InstanceRow`, only the columns a step uses): building ORM objects cost more than the query.
 
 Every statement here is a module constant with bind parameters (or, for the instance UPDATE, one
 constant per set of changed columns). `run` compiles it once per dialect (and set of inserted
@@ -14,10 +17,12 @@ and error wrapping. An ORM object the transaction also holds is brought up to da
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import Insert, Update
@@ -43,6 +48,63 @@ INSERT_TIMERS = insert(_TIMER)
 # a waiting timer has neither column set, so writing both (one of them NULL) is one statement for every outcome
 END_TIMERS = (update(_TIMER).where(_TIMER.c.id == bindparam("timer_id"))
               .values(fired_at=bindparam("fired_at"), cancelled_at=bindparam("cancelled_at")))
+
+
+@dataclass(slots=True)
+class TaskRow:
+    """A `human_task` row as a step reads it (`read_task_and_instance`)."""
+
+    id: str
+    instance_id: str
+    case_id: str
+    process_key: str
+    element_id: str
+    name: str
+    candidate_group: str
+    form_key: str
+    status: str
+    assignee: str | None
+    personal: bool
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+
+
+@dataclass(slots=True)
+class InstanceRow:
+    """A `process_instance` row as a step reads it: without its stored state and route (a cached workflow
+    needs neither; `unit_of_work.read_workflow` reads the state on a cache miss)."""
+
+    id: str
+    case_id: str
+    definition_id: int
+    revision: int
+    outcome: str | None
+    outcome_name: str | None
+
+
+# what a step changes and reads of a task or an instance: the stored row (ORM) or the plain one read here
+Task = HumanTask | TaskRow
+Instance = ProcessInstance | InstanceRow
+
+_TASK_COLUMNS = ("id", "instance_id", "case_id", "process_key", "element_id", "name", "candidate_group", "form_key",
+                 "status", "assignee", "personal")
+_INSTANCE_COLUMNS = ("id", "case_id", "definition_id", "revision", "outcome", "outcome_name")
+# the task row locked (FOR UPDATE OF human_task on PostgreSQL; SQLite's write transaction already holds the lock)
+_TASK_AND_INSTANCE = (
+    select(*(_TASK.c[name] for name in _TASK_COLUMNS), *(_INSTANCE.c[name] for name in _INSTANCE_COLUMNS))
+    .join_from(_TASK, _INSTANCE, _INSTANCE.c.id == _TASK.c.instance_id)
+    .where(_TASK.c.id == bindparam("task_id"))
+    .with_for_update(of=_TASK)
+)
+
+
+def read_task_and_instance(connection: Connection, task_id: str) -> tuple[TaskRow, InstanceRow] | None:
+    """The task (locked) and its instance, in one statement; None if there is no such task."""
+    row = connection.execute(_TASK_AND_INSTANCE, {"task_id": task_id}).one_or_none()
+    if row is None:
+        return None
+    split = len(_TASK_COLUMNS)
+    return TaskRow(*row[:split]), InstanceRow(*row[split:])
 
 
 class CompiledStatement:
@@ -101,7 +163,7 @@ def _instance_update(columns: tuple[str, ...]) -> Update:
             .values(values))
 
 
-def update_instance(connection: Connection, instance: ProcessInstance, changes: dict[str, Any]) -> None:
+def update_instance(connection: Connection, instance: Instance, changes: dict[str, Any]) -> None:
     """`UPDATE process_instance SET …, revision = revision + 1 WHERE id = :id AND revision = :seen`.
 
     No row updated means someone else's transaction moved the instance on first: InstanceChanged.
@@ -116,6 +178,11 @@ def update_instance(connection: Connection, instance: ProcessInstance, changes: 
 
 
 def committed(obj: Any, values: Mapping[str, Any]) -> None:
-    """Tell the session an object already holds these stored values, so it has nothing to flush for them."""
+    """Give a row object the values just stored; an ORM object's session is told it has nothing to flush for them."""
+    if isinstance(obj, (TaskRow, InstanceRow)):
+        for name in obj.__slots__:  # a plain row keeps only the columns it was read with
+            if name in values:
+                setattr(obj, name, values[name])
+        return
     for name, value in values.items():
         set_committed_value(obj, name, value)

@@ -15,7 +15,7 @@ from uuid import UUID
 
 import orjson
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -28,6 +28,18 @@ STATE_FORMAT = 1
 
 # a task's id, its parent's and its children's are written at every step; formatting a UUID costs more than a lookup
 _uuid_text = lru_cache(maxsize=1 << 15)(str)
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    """Whether a value is JSON as it stands (exact dicts with text keys, lists, scalars): the registry would
+    return an equal copy of it, so converting it is wasted work."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(key) is str and _plain(item) for key, item in value.items())
+    if kind is list:
+        return all(_plain(item) for item in value)
+    return kind in _JSON_SCALARS
 
 
 class LeanTaskConverter(TaskConverter):
@@ -40,8 +52,10 @@ class LeanTaskConverter(TaskConverter):
         else:
             before = parent.data
             data = {}
-            delta = {"updates": {key: value for key, value in own.items() if key not in before or value != before[key]},
-                     "deletions": [key for key in before if key not in own]}
+            # most tasks pass their parent's data on unchanged: one comparison of the whole settles those
+            delta = {"updates": {}, "deletions": []} if own == before else {
+                "updates": {key: value for key, value in own.items() if key not in before or value != before[key]},
+                "deletions": [key for key in before if key not in own]}
         internal = task.internal_data
         return {
             "id": _uuid_text(task.id), "parent": _uuid_text(task._parent) if parent is not None else None,
@@ -55,10 +69,20 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """The top-level workflow converter, minus the spec (restored from the definition instead)."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
+        """`WorkflowConverter.to_dict` plus subprocesses and events; workflow data that is already JSON
+        (a finished workflow's whole data) goes as it is instead of through the registry."""
+        data = workflow.data
+        return {
+            "data": data if _plain(data) else self.registry.convert(self.registry.clean(data)),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": self.mapping_to_dict(workflow.tasks),
+            "root": str(workflow.task_tree.id),
+            "subprocesses": self.mapping_to_dict(workflow.subprocesses),
+            "bpmn_events": self.registry.convert(workflow.bpmn_events),
+        }
 
     def mapping_to_dict(self, mapping: Any, **kwargs: Any) -> dict[str, Any]:
         """As SpiffWorkflow's, but a task goes straight to its converter (what the registry would pick)."""

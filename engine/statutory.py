@@ -36,7 +36,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.calendar import LONDON, default_calendar
-from engine.models import CaseEvent, HumanTask
+from engine.models import CaseEvent
+from engine.rows import Task
 
 Fact = tuple[str, date, dict[str, Any]]
 
@@ -78,7 +79,12 @@ def record_contact(session: Session, case_id: str, source: str, now: datetime) -
                           source="case_opened", recorded_at=now))
 
 
-def record_case_events(session: Session, task: HumanTask, data: dict[str, Any], now: datetime) -> None:
+def has_case_events(form_key: str) -> bool:
+    """Whether a submission of this form records any statutory fact."""
+    return form_key in _PROJECTIONS
+
+
+def record_case_events(session: Session, task: Task, data: dict[str, Any], now: datetime) -> None:
     """Project the statutory facts one submitted form records (nothing for forms that record none)."""
     project = _PROJECTIONS.get(task.form_key)
     if project is None:

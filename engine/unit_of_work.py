@@ -1,4 +1,4 @@
-"""One transaction: its session, the live workflows it changes, its audit events and after-commit hooks.
+"""One transaction: its connection, the live workflows it changes, its audit events and after-commit hooks.
 
 Every write path opens one `UnitOfWork`. Workflows come only from `checkout` / `start_workflow`,
 already carrying the restricted script engine and the engine's clock (there is no wall-clock
@@ -7,7 +7,9 @@ the chain's lock is held for a few inserts, not for a whole SpiffWorkflow step. 
 workflows the transaction changed, queueing work) run only once the commit has succeeded.
 
 A cached workflow keeps the projection snapshot of its last step, which is the "before" of the next
-(`snapshot`); the rows a step writes go through `connection` as Core statements (engine/rows.py).
+(`snapshot`); the rows a step reads and writes go through `connection` as Core statements (engine/rows.py).
+The transaction belongs to that connection; an ORM `session` joined to it is made only when something
+asks for one (a task completion needs none: a session's bookkeeping cost more than its statements).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from engine.audit import PendingEvent, append_events
@@ -27,6 +29,7 @@ from engine.db import Database
 from engine.definitions import parsed_specs
 from engine.models import ProcessDefinition, ProcessInstance
 from engine.projection import Snapshot, take_snapshot
+from engine.rows import Instance
 from engine.scripting import script_engine
 from engine.state import WorkflowCache, load_workflow
 
@@ -37,20 +40,29 @@ WORKFLOWS = WorkflowCache()
 class UnitOfWork:
     """What one transaction has done so far; use `unit_of_work(db, now)` to get one."""
 
-    session: Session
+    connection: Connection  # in its transaction: Core statements, and the session's, run on it
     now: datetime
     events: list[PendingEvent] = field(default_factory=list)
     hooks: list[Callable[[], None]] = field(default_factory=list)
-    _live: dict[str, tuple[ProcessInstance, BpmnWorkflow]] = field(default_factory=dict)
+    _live: dict[str, tuple[Instance, BpmnWorkflow]] = field(default_factory=dict)
     _snapshots: dict[str, Snapshot] = field(default_factory=dict)
-    _connection: Connection | None = None
+    _session: Session | None = None
 
     @property
-    def connection(self) -> Connection:
-        """The transaction's connection, for Core statements (they join the session's transaction)."""
-        if self._connection is None:
-            self._connection = self.session.connection()
-        return self._connection
+    def session(self) -> Session:
+        """An ORM session in the transaction, made when first asked for (it never commits: the unit of work does)."""
+        if self._session is None:
+            self._session = Session(bind=self.connection, expire_on_commit=False)
+        return self._session
+
+    def flush(self) -> None:
+        """Write what the session holds, if there is a session."""
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
     def record(self, action: str, *, actor: str, payload: dict[str, Any] | None = None, case_id: str | None = None,
                instance_id: str | None = None, task_id: str | None = None) -> None:
@@ -65,20 +77,20 @@ class UnitOfWork:
         spec, subprocess_specs = parsed_specs(definition)
         return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(self.now))
 
-    def keep(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    def keep(self, instance: Instance, workflow: BpmnWorkflow) -> None:
         """Cache the workflow at the instance's revision once the transaction has committed."""
         self._live[instance.id] = (instance, workflow)
 
-    def snapshot(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> Snapshot:
+    def snapshot(self, instance: Instance, workflow: BpmnWorkflow) -> Snapshot:
         """The projections' view of the checked-out workflow before this step (kept from the last one if cached)."""
         return self._snapshots.pop(instance.id, None) or take_snapshot(workflow)
 
-    def remember(self, instance: ProcessInstance, snapshot: Snapshot) -> None:
+    def remember(self, instance: Instance, snapshot: Snapshot) -> None:
         """The projections' view after a step: cached with the workflow as the next step's "before"."""
         self._snapshots[instance.id] = snapshot
 
     @contextmanager
-    def checkout(self, instance: ProcessInstance) -> Iterator[BpmnWorkflow]:
+    def checkout(self, instance: Instance) -> Iterator[BpmnWorkflow]:
         """The instance's live workflow for this step; if the step fails, no cache entry survives it."""
         instance_id = instance.id  # a failed flush expires `instance`: reading it afterwards would raise
         cached = WORKFLOWS.take(instance_id, instance.revision)
@@ -121,10 +133,14 @@ class UnitOfWork:
         return [cache_workflows, *self.hooks]
 
 
-def read_workflow(session: Session, instance: ProcessInstance, now: datetime) -> BpmnWorkflow:
+def read_workflow(session: Session, instance: Instance, now: datetime) -> BpmnWorkflow:
     """An instance's workflow rebuilt from its stored state, on the engine's clock (for reads and checkouts)."""
     definition = session.get_one(ProcessDefinition, instance.definition_id)
-    workflow = load_workflow(instance.state, *parsed_specs(definition))
+    if isinstance(instance, ProcessInstance):
+        state = instance.state
+    else:  # a plain row is read without its state
+        state = session.execute(select(ProcessInstance.state).where(ProcessInstance.id == instance.id)).scalar_one()
+    workflow = load_workflow(state, *parsed_specs(definition))
     workflow.script_engine = script_engine(now)
     return workflow
 
@@ -132,10 +148,13 @@ def read_workflow(session: Session, instance: ProcessInstance, now: datetime) ->
 @contextmanager
 def unit_of_work(db: Database, now: datetime) -> Iterator[UnitOfWork]:
     """Open one transaction; append its audit events just before commit; run its hooks after commit."""
-    with db.sessions() as session:
-        with session.begin():
-            uow = UnitOfWork(session, now)
+    with db.engine.connect() as connection, connection.begin():
+        uow = UnitOfWork(connection, now)
+        try:
             yield uow
-            append_events(session, uow.events)
-        for hook in uow._commit_hooks():
-            hook()
+            uow.flush()
+            append_events(connection, uow.events)
+        finally:
+            uow.close()
+    for hook in uow._commit_hooks():
+        hook()

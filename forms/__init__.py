@@ -24,6 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from forms import messages, references
+from forms.compiled import Check, compile_form
 from forms.formats import build_format_checker
 
 if TYPE_CHECKING:
@@ -100,7 +101,10 @@ def validate_form(key: str, data: object) -> list[FieldError]:
 
     Data the schema accepts then passes the form's `SEMANTIC_CHECKS` (ids that must name an entry).
     """
-    validator = _validator(_checked(key))
+    check = _compiled(_checked(key))
+    if check is not None and check(data):  # valid: jsonschema would find nothing, so it need not look
+        return sorted(set(_semantic_errors(key, data)), key=lambda each: (each.pointer, each.validator, each.message))
+    validator = _validator(key)
     found = {each for error in validator.iter_errors(data) for each in _field_errors(key, error)}
     if not found:  # the cross-reference checks read a document of the schema's shape
         found.update(_semantic_errors(key, data))
@@ -168,6 +172,11 @@ def _validator(key: str) -> Any:
     schema = _schema(key)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, registry=_registry(), format_checker=FORMAT_CHECKER)
+
+
+@cache
+def _compiled(key: str) -> Check | None:
+    return compile_form(_validator(key), _registry().resolver(base_uri=schema_uri(key)))
 
 
 # Turning jsonschema errors into field errors -------------------------------------------------------

@@ -22,6 +22,7 @@ from engine import access
 from engine.db import Database
 from engine.errors import StaleState, StepFailed
 from engine.models import Incident, IncidentKind, IncidentStatus, ProcessDefinition, ProcessInstance
+from engine.rows import Instance
 from engine.unit_of_work import UnitOfWork, unit_of_work
 
 # What a diagram's expressions, scripts and gateways raise; database and engine errors pass through.
@@ -30,7 +31,7 @@ WORKFLOW_ERRORS = (SpiffWorkflowException, ArithmeticError, LookupError, NameErr
 
 
 @contextmanager
-def step_failure(instance: ProcessInstance, element_id: str) -> Iterator[None]:
+def step_failure(instance: Instance, element_id: str) -> Iterator[None]:
     """Turn a failure of the workflow itself into StepFailed, naming where and why."""
     case_id, instance_id = instance.case_id, instance.id
     try:
@@ -104,7 +105,7 @@ def _is_timer_spec(spec: Any) -> bool:
     return isinstance(getattr(spec, "event_definition", None), TimerEventDefinition)
 
 
-def record_incident(uow: UnitOfWork, instance: ProcessInstance, failure: BackgroundFailure,
+def record_incident(uow: UnitOfWork, instance: Instance, failure: BackgroundFailure,
                     retry: dict[str, Any]) -> Incident:
     """Open an incident on `instance` in this unit of work, with its audit event."""
     details = failure.details

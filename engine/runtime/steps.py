@@ -24,7 +24,7 @@ from engine.projection import (
     project_step,
     take_snapshot,
 )
-from engine.rows import update_instance
+from engine.rows import Instance, update_instance
 from engine.runtime.deploy import latest_definition
 from engine.runtime.failures import BackgroundFailure, handoff_failure, is_incident_cause, record_incident
 from engine.state import STATE_FORMAT, data_to_json, dump_workflow
@@ -44,7 +44,7 @@ def validated(form_key: str, data: Any, pointer_prefix: str = "", constraints: C
 
 def start_instance(
     uow: UnitOfWork, case: Case, definition: ProcessDefinition, data: dict[str, Any], actor: Actor,
-    parent: ProcessInstance | None = None,
+    parent: Instance | None = None,
 ) -> ProcessInstance:
     """A new running instance of `definition` in `case`, advanced to its first wait."""
     workflow = uow.start_workflow(definition)
@@ -62,16 +62,16 @@ def start_instance(
 
 
 def advance(
-    uow: UnitOfWork, instance: ProcessInstance, process_key: str, workflow: BpmnWorkflow,
+    uow: UnitOfWork, instance: Instance, process_key: str, workflow: BpmnWorkflow,
     before: Snapshot, actor: Actor, done_task_id: str | None = None,
 ) -> None:
     """Run engine steps, then persist state, projections, outcome and hand-offs."""
     workflow.do_engine_steps()
     after = take_snapshot(workflow)
-    ctx = StepContext(uow.session, instance, process_key, workflow, default_calendar(), uow.now)
+    ctx = StepContext(uow.connection, instance, process_key, workflow, default_calendar(), uow.now)
     had_outcome = instance.outcome is not None
     handoffs = new_handoffs(before, after)
-    uow.session.flush()  # what the step added through the session (records of the submission) goes first
+    uow.flush()  # what the step added through the session (records of the submission) goes first
     # the optimistic lock before any projection row: a writer that lost the race stops here, not on a duplicate
     update_instance(uow.connection, instance, _instance_changes(uow, instance, workflow, before, after, handoffs))
     project_step(ctx, before, after, done_task_id)
@@ -89,7 +89,7 @@ def advance(
         _hand_off(uow, instance, end_task, actor)
 
 
-def _instance_changes(uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow, before: Snapshot,
+def _instance_changes(uow: UnitOfWork, instance: Instance, workflow: BpmnWorkflow, before: Snapshot,
                       after: Snapshot, handoffs: list[Any]) -> dict[str, Any]:
     changes = instance_changes(instance, before, after)
     if workflow.is_completed():
@@ -100,7 +100,7 @@ def _instance_changes(uow: UnitOfWork, instance: ProcessInstance, workflow: Bpmn
     return changes
 
 
-def _record_timer_fired(uow: UnitOfWork, instance: ProcessInstance, timer_task: Any) -> None:
+def _record_timer_fired(uow: UnitOfWork, instance: Instance, timer_task: Any) -> None:
     spec = timer_task.task_spec
     uow.record("timer_fired", actor=access.SYSTEM.username, case_id=instance.case_id, instance_id=instance.id,
                task_id=str(timer_task.id),
@@ -108,7 +108,7 @@ def _record_timer_fired(uow: UnitOfWork, instance: ProcessInstance, timer_task: 
                         "fires_at": timer_task._get_internal_data("event_value")})
 
 
-def _hand_off(uow: UnitOfWork, instance: ProcessInstance, end_task: Any, actor: Actor) -> None:
+def _hand_off(uow: UnitOfWork, instance: Instance, end_task: Any, actor: Actor) -> None:
     """Start the process an end event names, in the same case and the same transaction.
 
     If it cannot start, the step that reached the end event still stands: the start is undone to
@@ -129,7 +129,7 @@ def _hand_off(uow: UnitOfWork, instance: ProcessInstance, end_task: Any, actor: 
 
 
 def hand_off_to(
-    uow: UnitOfWork, parent: ProcessInstance, target: ProcessDefinition | None, key: str, element_id: str,
+    uow: UnitOfWork, parent: Instance, target: ProcessDefinition | None, key: str, element_id: str,
     data: dict[str, Any], actor: Actor,
 ) -> ProcessInstance:
     """Start `target` in the parent's case inside a savepoint; BackgroundFailure, with nothing of it kept, if not."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import access
 from engine.access import Actor
@@ -19,7 +19,7 @@ from engine.definitions import properties_of
 from engine.errors import InstanceChanged, StaleState, StepFailed
 from engine.models import HumanTask, ProcessInstance, TaskStatus
 from engine.records import record_submission
-from engine.rows import COMPLETE_TASK, committed, run
+from engine.rows import COMPLETE_TASK, InstanceRow, Task, TaskRow, committed, read_task_and_instance, run
 from engine.runtime.failures import step_failure
 from engine.runtime.steps import advance, validated
 from engine.taskdata import apply_submission, parse_constraints, stamped
@@ -40,25 +40,19 @@ def _open_task(session: Session, task_id: str, actor: Actor) -> HumanTask:
     return _require_ready(actor, session.get(HumanTask, task_id, with_for_update=True))
 
 
-def _require_ready(actor: Actor, task: HumanTask | None) -> HumanTask:
+AnyTask = TypeVar("AnyTask", HumanTask, TaskRow)
+
+
+def _require_ready(actor: Actor, task: AnyTask | None) -> AnyTask:
     task = access.require_task_visible(actor, task)
     if task.status != TaskStatus.READY:
         raise StaleState(f"this task is already {task.status}")
     return task
 
 
-# one statement for the task (locked) and its instance; a cached workflow needs neither the stored state
-# nor the route, and a cache miss loads the state when it reads it
-_TASK_AND_INSTANCE = (
-    select(HumanTask, ProcessInstance).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-    .where(HumanTask.id == bindparam("task_id"))
-    .options(defer(ProcessInstance.state), defer(ProcessInstance.route))
-    .with_for_update(of=HumanTask)
-)
-
-
-def _open_task_and_instance(session: Session, task_id: str, actor: Actor) -> tuple[HumanTask, ProcessInstance]:
-    found = session.execute(_TASK_AND_INSTANCE, {"task_id": task_id}).one_or_none()
+def _open_task_and_instance(uow: UnitOfWork, task_id: str, actor: Actor) -> tuple[TaskRow, InstanceRow]:
+    """The task (locked) and its instance, read in one Core statement."""
+    found = read_task_and_instance(uow.connection, task_id)
     task = _require_ready(actor, found[0] if found else None)
     assert found is not None  # _require_ready raised NotFound otherwise
     return task, found[1]
@@ -118,7 +112,7 @@ def complete_task(db: Database, task_id: str, data: dict[str, Any], actor: Actor
 
 def _complete_task_once(db: Database, task_id: str, data: dict[str, Any], actor: Actor, now: datetime) -> TaskChange:
     with unit_of_work(db, now) as uow:
-        task, instance = _open_task_and_instance(uow.session, task_id, actor)
+        task, instance = _open_task_and_instance(uow, task_id, actor)
         if task.assignee not in (None, actor.username):
             raise StaleState("this task is claimed by someone else")
         with uow.checkout(instance) as workflow:
@@ -127,8 +121,7 @@ def _complete_task_once(db: Database, task_id: str, data: dict[str, Any], actor:
 
 
 def _run_user_task(
-    uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow, task: HumanTask, data: dict[str, Any],
-    actor: Actor,
+    uow: UnitOfWork, instance: InstanceRow, workflow: BpmnWorkflow, task: TaskRow, data: dict[str, Any], actor: Actor,
 ) -> None:
     spiff_task = workflow.get_task_from_id(UUID(task.id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -141,14 +134,14 @@ def _run_user_task(
         apply_submission(spiff_task.data, task.form_key, task.element_id, submitted, uow.now.isoformat())
         spiff_task.run()
         _finish(uow, task, actor)
-        record_submission(uow.session, task, submitted, uow.now)
+        record_submission(uow, task, submitted)
         advance(uow, instance, task.process_key, workflow, before, actor, done_task_id=task.id)
     uow.record("task_completed", actor=actor.username, case_id=task.case_id, instance_id=instance.id,
                task_id=task.id, payload={"name": task.name, "element_id": task.element_id, "form": task.form_key,
                                          "data": submitted})
 
 
-def _finish(uow: UnitOfWork, task: HumanTask, actor: Actor) -> None:
+def _finish(uow: UnitOfWork, task: Task, actor: Actor) -> None:
     done = {"status": TaskStatus.COMPLETED.value, "completed_at": uow.now, "completed_by": actor.username,
             "assignee": task.assignee or actor.username}
     run(uow.connection, COMPLETE_TASK, {"task_id": task.id, **done})

@@ -11,8 +11,10 @@ import pytest
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from engine import runtime
+from engine.access import Actor
 from engine.calendar import LONDON
 from engine.db import Database
 from engine.errors import InstanceChanged
@@ -113,3 +115,21 @@ def test_a_step_on_a_revision_someone_else_moved_on_writes_nothing(api: ApiClien
         update_instance(uow.connection, live, {"outcome": "tampered"})
     after = _instance(db)
     assert (after.revision, after.outcome) == (instance.revision, None)
+
+
+def test_a_completion_begins_no_orm_session(api: ApiClient, db: Database) -> None:
+    open_referral(api)
+    task = only_task(api, "sam")
+    begun: list[Any] = []
+
+    def after_begin(*args: Any) -> None:
+        begun.append(args)
+
+    event.listen(Session, "after_begin", after_begin)
+    try:
+        runtime.complete_task(db, task["id"], form_data("mash_screening", partner_checks=[], immediate_danger=False),
+                              Actor("sam", frozenset({"mash_screener"})), FIXED_NOW)
+    finally:
+        event.remove(Session, "after_begin", after_begin)
+    assert begun == []
+    assert only_task(api, "maya")["element_id"] == "screening_decision"
