@@ -414,6 +414,25 @@ def test_a_case_referred_to_childrens_social_care_at_consideration_starts_no_sec
     assert "police_strand" in ready(db) and "gw_s47_handoff" not in route(db)
 
 
+def test_an_immediate_risk_goes_to_childrens_social_care_at_once_whatever_the_route(
+    db: Database, clock: Clock, case_id: str
+) -> None:
+    deploy(db, name="strategy_discussion.bpmn", now=clock())
+    consider(db, route="police_investigation", immediate_risk=True)
+
+    assert [e.payload["from_element"] for e in events(db, "handoff_recorded")] == ["end_referred_csc_at_consideration"]
+    assert {"suspension_decision", "hold_strategy_discussion"} <= set(ready(db))
+    do(db, SUSPENSION_DECIDED, "suspension_decision")
+    do(db, london(2026, 5, 29, 12, 0), "allegation_management_meeting", strands=["s47"])
+    assert len(events(db, "handoff_recorded")) == 1  # no second strategy discussion from the AMM
+
+
+def test_an_immediate_risk_always_meets_the_threshold(db: Database, case_id: str) -> None:
+    with pytest.raises(FormInvalid):
+        consider(db, threshold_met=False, threshold_criteria=[], route="not_lado_threshold", immediate_risk=True,
+                 advice_given="Handle under the low-level concerns policy.")
+
+
 # --- the forms' conditional rules ---------------------------------------------------------------------
 
 FORM_RULES = [
