@@ -7,9 +7,19 @@ goes on a plan, the first core group meets within 10 working days (T13) and two 
 (3 months, T15; then 6 months, T16) before the second review ends the plan. Every deadline on the way is checked
 against the calendar (domain.md §1), and the case shows the chain of instances MASH → strategy discussion →
 child protection conference.
+
+The whole journey (issue 11) runs one case through all six case-work diagrams: a referral decided early help;
+early help steps up with a new referral in the same case; MASH decides a child and family assessment, which
+passes 45 working days (T8) so its lateness is explained before it concludes "child in need plan"; the plan's
+review steps up to a strategy discussion, s47, ICPC and a child protection plan; the review that ends the plan
+starts a child in need plan, which closes. After every step exactly the expected tasks, in the expected process
+and lane, hold the case: nobody holds it only when the last plan has closed.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -116,3 +126,138 @@ def test_a_referral_becomes_a_child_protection_plan_reviewed_twice_then_ended(de
     with deployed.reading() as session:
         assert session.get_one(Case, case.case_id).reference == "MASH-2026-000001"
 
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The whole journey through all six case-work diagrams (issue 11): early help, a step-up, a late assessment, a
+# child in need plan stepped up to a child protection plan, and back to a child in need plan that closes.
+
+NOT_IN_DANGER: dict[str, Any] = {"partner_checks": [], "immediate_danger": False}
+MASH_DECISION = {"early_help": 1, "cin_assessment_s17": 2}  # mash_decision examples
+Held = list[tuple[str, str, str]]
+
+
+@pytest.fixture
+def all_deployed(db: Database, clock: Clock) -> Database:
+    deploy(db, name="mash_screening.bpmn", now=clock())  # with every diagram its hand-offs reach, directly or not
+    return db
+
+
+def held_by(case: CaseDriver) -> Held:
+    """Who holds the case now: (process, task, lane) of every ready task."""
+    return sorted((task.process_key, task.element_id, task.lane) for task in case.ready())
+
+
+def step(case: CaseDriver, element_id: str, data: dict[str, Any], at: datetime, then: Held) -> None:
+    """Complete a task, then check exactly which tasks hold the case, in which process and lane."""
+    case.complete(element_id, data, at)
+    assert held_by(case) == sorted(then), f"after {element_id}"
+
+
+def screened(case: CaseDriver, day: datetime, decision: str, first_task: tuple[str, str, str]) -> None:
+    """MASH screens the referral on `day` and decides; the next process starts beside the referrer's feedback."""
+    step(case, "screen_contact", filled("mash_screening", **NOT_IN_DANGER), day.replace(hour=12),
+         [("mash_screening", "screening_decision", "mash_manager")])
+    step(case, "screening_decision", filled("mash_decision", MASH_DECISION[decision]), day.replace(hour=15),
+         [first_task, ("mash_screening", "feedback_to_referrer", "mash_business_support")])
+    step(case, "feedback_to_referrer", filled("referrer_feedback"), day.replace(hour=16), [first_task])
+
+
+def early_help_stepped_up(case: CaseDriver) -> None:
+    step(case, "offer_assessment", filled("early_help_consent"), london(2027, 2, 3, 10),
+         [("early_help", "allocate_lead_professional", "team_manager")])
+    step(case, "allocate_lead_professional", filled("early_help_lead_professional"), london(2027, 2, 4, 10),
+         [("early_help", "team_around_family", "social_worker")])
+    step(case, "team_around_family", filled("team_around_the_family"), london(2027, 2, 11, 10),
+         [("early_help", "review_early_help", "social_worker")])
+    step(case, "review_early_help", filled("early_help_review", 2), london(2027, 2, 26, 10),  # step up
+         [("early_help", "step_up_referral", "team_manager")])
+    # Mon 1 Mar 2027 10:00: the new referral in the same case; its own MASH clock starts at once.
+    step(case, "step_up_referral", referral(), london(2027, 3, 1, 10),
+         [("mash_screening", "screen_contact", "mash_screener")])
+
+
+def assessment_concluded_late(case: CaseDriver) -> None:
+    step(case, "allocate_assessment", filled("assessment_allocation"), london(2027, 3, 2, 10),
+         [("cin_assessment", "see_child", "social_worker")])
+    step(case, "see_child", filled("child_seen"), london(2027, 3, 5, 10),
+         [("cin_assessment", "conclude_assessment", "social_worker")])
+    # T8 runs from the step-up referral (Mon 1 Mar 2027), not the first one: 45 WD, skipping Good Friday,
+    # Easter Monday and 3 May, is Thu 6 May 2027.
+    assert case.deadline("conclude_assessment") == (london(2027, 5, 6, 17), "T8")
+    assert case.fire_timers(london(2027, 5, 6, 17, 1)) == 1
+    assert held_by(case) == [("cin_assessment", "conclude_assessment", "social_worker"),
+                             ("cin_assessment", "record_assessment_delay", "team_manager")]
+    step(case, "record_assessment_delay", filled("overdue_review", 1), london(2027, 5, 7, 9),
+         [("cin_assessment", "conclude_assessment", "social_worker")])
+    step(case, "conclude_assessment", filled("cin_assessment_outcome", 0), london(2027, 5, 10, 9),  # CIN plan
+         [("cin_plan", "agree_plan", "social_worker")])
+
+
+def cin_plan_stepped_up_to_a_cp_plan(case: CaseDriver) -> None:
+    step(case, "agree_plan", filled("cin_plan_agreement", 0, next_review_by="2027-06-10"), london(2027, 5, 12, 10),
+         [("cin_plan", "review_plan", "social_worker")])
+    step(case, "review_plan", filled("cin_plan_review", 2), london(2027, 6, 9, 10),  # significant harm: step up
+         [("strategy_discussion", "hold_strategy_discussion", "team_manager")])
+    step(case, "hold_strategy_discussion", filled("strategy_discussion", decision="s47_single_agency",
+                                                  strategy_discussion_at=london(2027, 6, 9, 14).isoformat()),
+         london(2027, 6, 9, 15), [("strategy_discussion", "s47_enquiry", "social_worker")])
+    assert case.deadline("s47_enquiry") == (london(2027, 6, 30, 17), "T10")
+    step(case, "s47_enquiry", filled("s47_outcome", outcome="continuing_risk_of_significant_harm"),
+         london(2027, 6, 21, 15), [("strategy_discussion", "request_icpc", "team_manager")])
+    step(case, "request_icpc", filled("icpc_request", conference_type="initial"), london(2027, 6, 21, 16),
+         [("cp_conference", "book_conference", "cp_unit")])
+    step(case, "book_conference", filled("conference_booking"), london(2027, 6, 22, 10),
+         [("cp_conference", "prepare_reports", "social_worker")])
+    step(case, "prepare_reports", filled("sos_map"), london(2027, 6, 24, 15),
+         [("cp_conference", "hold_conference", "cp_chair")])
+    step(case, "hold_conference", filled("cp_conference_record", date=london(2027, 6, 28, 10).isoformat(),
+                                         decision="cp_plan"),
+         london(2027, 6, 28, 13), [("cp_conference", "first_core_group", "core_group")])
+
+
+def cp_plan_ended_into_a_cin_plan_that_closes(case: CaseDriver) -> None:
+    step(case, "first_core_group", filled("core_group_record", meeting_date="2027-07-08"), london(2027, 7, 8, 16),
+         [("cp_conference", "book_first_review", "cp_unit")])
+    step(case, "book_first_review", filled("conference_booking", 1), london(2027, 8, 2, 10),
+         [("cp_conference", "hold_first_review", "cp_chair")])
+    assert case.deadline("hold_first_review") == (london(2027, 9, 28, 17), "T15")
+    step(case, "hold_first_review", {**review_record(london(2027, 9, 24, 10), "end_plan"), "post_plan": "cin_plan"},
+         london(2027, 9, 24, 13), [("cin_plan", "agree_plan", "social_worker")])
+    step(case, "agree_plan", filled("cin_plan_agreement", 0, next_review_by="2027-12-16"), london(2027, 9, 30, 10),
+         [("cin_plan", "review_plan", "social_worker")])
+    step(case, "review_plan", filled("cin_plan_review", 0), london(2027, 12, 16, 10), [])  # closed: nobody
+
+
+def delay_reasons(db: Database, case_id: str) -> list[str]:
+    with db.reading() as session:
+        query = select(AuditEvent).where(AuditEvent.case_id == case_id, AuditEvent.action == "task_completed")
+        payloads = [event.payload or {} for event in session.scalars(query.order_by(AuditEvent.seq))]
+    return [p["data"]["reason_for_delay"] for p in payloads if p["element_id"] == "record_assessment_delay"]
+
+
+def test_the_whole_journey_from_early_help_to_a_closed_child_in_need_plan_leaves_nobody_holding_it_only_at_the_end(
+    all_deployed: Database,
+) -> None:
+    case = CaseDriver(all_deployed, runtime.open_case(
+        all_deployed, process="mash_screening", subject=subject(), data=referral(), actor=REFERRER,
+        now=london(2027, 2, 1, 10)))
+    assert held_by(case) == [("mash_screening", "screen_contact", "mash_screener")]
+    screened(case, london(2027, 2, 1), "early_help", ("early_help", "offer_assessment", "social_worker"))
+    early_help_stepped_up(case)
+    screened(case, london(2027, 3, 1), "cin_assessment_s17", ("cin_assessment", "allocate_assessment", "team_manager"))
+    assessment_concluded_late(case)
+    cin_plan_stepped_up_to_a_cp_plan(case)
+    cp_plan_ended_into_a_cin_plan_that_closes(case)
+
+    instances = chain(all_deployed, case.case_id)
+    assert [(key, i.outcome, i.starts_process) for key, i in instances] == [
+        ("mash_screening", "early_help", "early_help"), ("early_help", "stepped_up", "mash_screening"),
+        ("mash_screening", "cin_assessment_s17", "cin_assessment"), ("cin_assessment", "cin_plan", "cin_plan"),
+        ("cin_plan", "stepped_up", "strategy_discussion"), ("strategy_discussion", "icpc_requested", "cp_conference"),
+        ("cp_conference", "plan_ended", "cin_plan"), ("cin_plan", "cin_plan_closed", None)]
+    assert [i.parent_instance_id for _, i in instances] == [None, *(i.id for _, i in instances[:-1])]
+    assert {i.status for _, i in instances} == {InstanceStatus.COMPLETED}
+    assert handoffs(all_deployed, case.case_id) == [key for key, _ in instances[1:]]
+    assert case.fired_rules() == ["T8"]
+    assert delay_reasons(all_deployed, case.case_id) == [filled("overdue_review", 1)["reason_for_delay"]]

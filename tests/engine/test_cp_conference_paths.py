@@ -2,7 +2,8 @@
 
 Together these tests take every sequence flow of bpmn/cp_conference.bpmn: each conference type (initial,
 pre-birth, transfer-in), each conference decision, a plan with three reviews (so the review loop runs twice),
-and every overdue-timer escalation; and they check each deadline and the rule that set it, including the
+and every overdue-timer escalation, and a core group asking for the review to be brought forward (agreed or
+declined by the chair); and they check each deadline and the rule that set it, including the
 domain's calendar-month cases (domain.md §1: 3 months after 30 Nov 2026 is Sun 28 Feb 2027, so Fri 26 Feb;
 6 months after 31 Aug 2027 is Tue 29 Feb 2028).
 """
@@ -201,3 +202,46 @@ def test_a_pre_birth_plan_with_no_birth_recorded_keeps_the_three_month_review_da
     case.complete("first_core_group", filled("core_group_record"), london(2026, 12, 11, 15))
 
     assert case.deadline("book_pre_birth_review") == (london(2027, 2, 26), "T17")
+
+
+def plan_reviewed_once(db: Database) -> CaseDriver:
+    """An initial conference plan whose first review (Mon 1 Mar 2027) continued it: the core group is next."""
+    case = open_conference(db, london(2026, 11, 9, 15), strategy_discussion_at=STRATEGY_DISCUSSION.isoformat())
+    hold_icpc_with_a_plan(case)
+    case.complete("book_first_review", filled("conference_booking", 1), london(2027, 1, 11, 10))
+    case.complete("hold_first_review", review_record(london(2027, 3, 1, 10), "continue_plan"), london(2027, 3, 1, 12))
+    return case
+
+
+FORWARD_ASKED = filled("core_group_record", 1, without=("birth_date",), meeting_date="2027-04-07")
+
+
+@pytest.mark.parametrize(("decision", "review_due", "route_step"), [
+    (filled("review_forward_decision", 0, review_forward_by="2027-05-14"), london(2027, 5, 14), "bring_review_forward"),
+    (filled("review_forward_decision", 1), london(2027, 9, 1), None),  # declined: 6 months after Mon 1 Mar 2027
+    # A date later than the 6-month one never delays the review (T16).
+    (filled("review_forward_decision", 0, review_forward_by="2027-10-29"), london(2027, 9, 1), "bring_review_forward"),
+], ids=["agreed", "declined", "agreed_later_date"])
+def test_a_core_group_may_ask_the_chair_to_bring_the_review_forward_and_the_review_runs_to_the_chairs_date(
+    deployed: Database, decision: dict[str, Any], review_due: datetime, route_step: str | None
+) -> None:
+    case = plan_reviewed_once(deployed)
+    case.complete("core_group_meeting", FORWARD_ASKED, london(2027, 4, 7, 15))
+    assert [(t.element_id, t.lane) for t in case.ready()] == [("decide_review_forward", "cp_chair")]
+    case.complete("decide_review_forward", decision, london(2027, 4, 8, 11))
+
+    assert case.deadline("book_review") == (review_due, "T16")
+    case.complete("book_review", filled("conference_booking", 1), london(2027, 4, 9, 10))
+    assert case.deadline("hold_review") == (review_due, "T16")
+    case.complete("hold_review", review_record(london(2027, 5, 13, 10), "end_plan"), london(2027, 5, 13, 12))
+    (instance,) = case.instances()
+    route = [step["id"] for step in instance.route]
+    assert ("bring_review_forward" in route) == (route_step is not None)
+    assert (instance.outcome, case.ready()) == ("plan_ended", [])
+
+
+def test_a_core_group_that_does_not_ask_goes_straight_to_booking_the_six_monthly_review(deployed: Database) -> None:
+    case = plan_reviewed_once(deployed)
+    case.complete("core_group_meeting", filled("core_group_record"), london(2027, 4, 7, 15))
+    assert case.ready_elements() == ["book_review"]
+    assert "decide_review_forward" not in [step["id"] for step in case.instances()[0].route]

@@ -2,7 +2,8 @@
 
 Together they take every sequence flow of the diagram (tests/bpmn/test_path_coverage.py checks it):
 both threshold routes, the T21 escalation, every strand and the empty-strand default, the s47 hand-off
-that continues to the join, both outcome routes, every "closed as" end and the whole T26 monitoring branch.
+that continues to the join, both outcome routes (DBS referral when the person was removed from regulated
+activity, whatever the outcome), every "closed as" end and the whole T26 monitoring branch.
 
 Dates: the referral arrives on Friday 22 May 2026, 10:30 London (tests/conftest.py FIXED_NOW); Monday 25 May
 and Monday 31 August 2026 are bank holidays; 22 August 2026 and 22 May 2027 are Saturdays.
@@ -159,7 +160,7 @@ def determine(db: Database, outcome: str, at: datetime = OUTCOME_DECIDED) -> Non
 def assert_closed_as(db: Database, outcome: str) -> None:
     closed = instance(db)
     assert closed.status == InstanceStatus.COMPLETED
-    assert (closed.outcome, closed.outcome_name) == ("closed", f"Allegation closed: {outcome}")
+    assert (closed.outcome, closed.outcome_name) == (outcome, f"Allegation closed: {outcome}")  # five kept apart
     assert route(db)[-1] == f"end_closed_{outcome}"
     assert "determine_outcome" not in ready(db) and "close_allegation" not in ready(db)
     assert workflow_data(db)["outcome"] == outcome
@@ -303,6 +304,26 @@ def test_each_other_outcome_closes_without_a_dbs_referral(db: Database, case_id:
     assert "dbs_referral" not in route(db)
 
 
+@pytest.mark.parametrize(("outcome", "removed", "next_task"), [
+    ("substantiated", False, "close_allegation"),  # kept in post with safeguards: no DBS referral duty
+    ("unsubstantiated", True, "dbs_referral"),  # removed all the same: the employer considers the referral
+])
+def test_removal_from_regulated_activity_not_the_outcome_brings_the_dbs_referral(
+    db: Database, case_id: str, outcome: str, removed: bool, next_task: str
+) -> None:
+    to_strands(db, [])
+    do(db, OUTCOME_DECIDED, "determine_outcome", outcome=outcome,
+       **{**OUTCOME_FIELDS[outcome], "removed_from_regulated_activity": removed})
+    assert next_task in ready(db) and ("dbs_referral" in ready(db)) == removed  # beside the T26 report
+    if removed:
+        assert (task(db, "dbs_referral").due_at, task(db, "dbs_referral").due_rule) == (T28_DUE, "T28")
+        do(db, london(2026, 8, 3, 10, 0), "dbs_referral")
+    do(db, london(2026, 8, 4, 10, 0), "close_allegation")
+
+    assert_closed_as(db, outcome)
+    assert ("dbs_referral" in route(db)) == removed
+
+
 def test_the_outcome_form_refuses_to_keep_a_false_allegation_on_the_personnel_file(
     db: Database, case_id: str
 ) -> None:
@@ -379,6 +400,37 @@ def test_routing_to_childrens_social_care_starts_a_strategy_discussion_at_once(
     lado, strategy = instance(db), instance(db, "strategy_discussion")
     assert strategy.case_id == lado.case_id == case_id and strategy.parent_instance_id == lado.id
     assert {"suspension_decision", "hold_strategy_discussion"} <= set(ready(db))
+
+
+def test_a_case_referred_to_childrens_social_care_at_consideration_starts_no_second_strategy_discussion(
+    db: Database, clock: Clock, case_id: str
+) -> None:
+    deploy(db, name="strategy_discussion.bpmn", now=clock())
+    consider(db, route="refer_csc_s47")
+    do(db, SUSPENSION_DECIDED, "suspension_decision")
+    do(db, london(2026, 5, 29, 12, 0), "allegation_management_meeting", strands=["s47", "police"])
+
+    assert [e.payload["from_element"] for e in events(db, "handoff_recorded")] == ["end_referred_csc_at_consideration"]
+    assert "police_strand" in ready(db) and "gw_s47_handoff" not in route(db)
+
+
+def test_an_immediate_risk_goes_to_childrens_social_care_at_once_whatever_the_route(
+    db: Database, clock: Clock, case_id: str
+) -> None:
+    deploy(db, name="strategy_discussion.bpmn", now=clock())
+    consider(db, route="police_investigation", immediate_risk=True)
+
+    assert [e.payload["from_element"] for e in events(db, "handoff_recorded")] == ["end_referred_csc_at_consideration"]
+    assert {"suspension_decision", "hold_strategy_discussion"} <= set(ready(db))
+    do(db, SUSPENSION_DECIDED, "suspension_decision")
+    do(db, london(2026, 5, 29, 12, 0), "allegation_management_meeting", strands=["s47"])
+    assert len(events(db, "handoff_recorded")) == 1  # no second strategy discussion from the AMM
+
+
+def test_an_immediate_risk_always_meets_the_threshold(db: Database, case_id: str) -> None:
+    with pytest.raises(FormInvalid):
+        consider(db, threshold_met=False, threshold_criteria=[], route="not_lado_threshold", immediate_risk=True,
+                 advice_given="Handle under the low-level concerns policy.")
 
 
 # --- the forms' conditional rules ---------------------------------------------------------------------

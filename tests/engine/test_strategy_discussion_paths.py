@@ -338,3 +338,17 @@ def test_an_enquiry_still_open_at_the_icpc_deadline_escalates_to_the_team_manage
 
     assert_ended(db, case_id, "not_substantiated", "end_not_substantiated", "cin_plan")
     assert {"timer_icpc_deadline", "review_icpc_delay", "end_icpc_delay_reviewed"} <= set(route(db, case_id))
+
+
+def test_a_not_substantiated_enquiry_may_close_with_no_further_action_instead_of_offering_a_cin_plan(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = open_directly(db, clock)
+    clock.advance(hours=3)
+    hold_discussion(db, clock, case_id, "s47_single_agency")
+    clock.advance(days=5)
+    complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome="not_substantiated",
+             after_not_substantiated="nfa")
+
+    assert_ended(db, case_id, "not_substantiated_nfa", "end_not_substantiated_nfa", None)
+    assert "gw_not_substantiated" in route(db, case_id)
