@@ -180,8 +180,8 @@ def test_a_police_led_enquiry_ends_with_outcome_police_only(db: Database, clock:
     hold_discussion(db, clock, case_id, "police_only")
 
     assert_ended(db, case_id, "police_only", "end_police_only", "cin_plan")
-    assert route(db, case_id) == ["start_strategy_discussion", "hold_strategy_discussion", "gw_strategy_decision",
-                                  "end_police_only"]
+    assert route(db, case_id) == ["start_strategy_discussion", "hold_strategy_discussion", "gw_discussion_held_as",
+                                  "gw_strategy_decision", "end_police_only"]
     assert all(timer.cancelled_at is not None for timer in timers(db, case_id))  # done in time: nothing fired
 
 
@@ -352,3 +352,83 @@ def test_a_not_substantiated_enquiry_may_close_with_no_further_action_instead_of
 
     assert_ended(db, case_id, "not_substantiated_nfa", "end_not_substantiated_nfa", None)
     assert "gw_not_substantiated" in route(db, case_id)
+
+
+# The follow-up strategy meeting after an urgent telephone discussion (T7) -------------------------
+
+# A call on Mon 21 Dec 2026: 5 working days on (25 and 28 Dec are bank holidays) is Wed 30 Dec 2026.
+CALL_OPENED = datetime(2026, 12, 21, 9, 0, tzinfo=LONDON)
+CALL_AT = "2026-12-21T10:00:00+00:00"
+T7_DUE = datetime(2026, 12, 30, 17, 0, tzinfo=LONDON)
+
+
+def hold_urgent_call(db: Database, clock: Clock, decision: str = "s47_joint", **overrides: Any) -> str:
+    clock.now = CALL_OPENED
+    case_id = open_directly(db, clock)
+    clock.advance(hours=2)
+    hold_discussion(db, clock, case_id, decision, at=CALL_AT, held_as="urgent_telephone_discussion", **overrides)
+    return case_id
+
+
+def ladder_tasks(db: Database, case_id: str, element_id: str) -> dict[str, HumanTask]:
+    with db.reading() as session:
+        tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id))
+        return {t.element_id: t for t in tasks if t.element_id.endswith(f"_{element_id}")
+                and t.element_id.startswith("escalate")}
+
+
+def test_an_urgent_telephone_discussion_asks_for_a_follow_up_strategy_meeting_within_five_working_days_t7(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = hold_urgent_call(db, clock)
+
+    # The enquiry starts at once; the meeting runs beside it, due 5 WD after the call, over Christmas.
+    tasks = {t.element_id: t for t in ready_tasks(db, case_id)}
+    assert sorted(tasks) == ["hold_follow_up_strategy_meeting", "police_enquiry_update", "s47_enquiry"]
+    meeting = tasks["hold_follow_up_strategy_meeting"]
+    assert (meeting.candidate_group, meeting.form_key) == ("team_manager", "strategy_meeting")
+    assert deadline(meeting) == (T7_DUE, "T7")
+    assert deadline(tasks["s47_enquiry"])[1] == "T10"  # the conference clock runs from the call
+
+    clock.now = datetime(2026, 12, 29, 11, 0, tzinfo=LONDON)
+    complete(db, clock, case_id, "hold_follow_up_strategy_meeting", TEAM_MANAGER)
+    assert runtime.fire_due_timers(db, datetime(2027, 1, 8, 17, 0, tzinfo=LONDON)) == 0  # done in time: no rung
+    assert ladder_tasks(db, case_id, "hold_follow_up_strategy_meeting") == {}
+    assert "end_follow_up_meeting_held" in route(db, case_id)
+    assert instance(db, case_id).status == "running"  # the enquiry goes on
+
+    complete(db, clock, case_id, "police_enquiry_update", POLICE)
+    complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome="substantiated_no_continuing_risk")
+    assert_ended(db, case_id, "cin_plan", "end_cin_plan", "cin_plan")
+
+
+def test_a_follow_up_meeting_not_held_in_time_climbs_the_ladder_one_working_day_a_rung(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = hold_urgent_call(db, clock, decision="police_only")
+    element = "hold_follow_up_strategy_meeting"
+
+    assert runtime.fire_due_timers(db, datetime(2026, 12, 30, 16, 59, 59, tzinfo=LONDON)) == 0
+    assert ladder_tasks(db, case_id, element) == {}
+    runtime.fire_due_timers(db, T7_DUE)
+    rungs = ladder_tasks(db, case_id, element)
+    assert [(t.element_id, t.candidate_group, t.due_rule) for t in rungs.values()] == [
+        (f"escalate1_{element}", "team_manager", "T7")]
+    # Level 2 one working day on (Thu 31 Dec), level 3 the next working day (Mon 4 Jan 2027; 1 Jan is a holiday).
+    runtime.fire_due_timers(db, datetime(2026, 12, 31, 17, 0, tzinfo=LONDON))
+    runtime.fire_due_timers(db, datetime(2027, 1, 4, 17, 0, tzinfo=LONDON))
+    rungs = ladder_tasks(db, case_id, element)
+    assert {e: (t.candidate_group, t.due_at) for e, t in rungs.items()} == {
+        f"escalate1_{element}": ("team_manager", datetime(2026, 12, 31, 17, 0, tzinfo=LONDON)),
+        f"escalate2_{element}": ("service_manager", datetime(2027, 1, 4, 17, 0, tzinfo=LONDON)),
+        f"escalate3_{element}": ("head_of_service", datetime(2027, 1, 5, 17, 0, tzinfo=LONDON)),
+    }
+    assert deadline(ready_task(db, case_id, element)) == (T7_DUE, "T7")  # escalation never moves the deadline
+
+
+def test_a_strategy_meeting_asks_for_no_follow_up_meeting(db: Database, clock: Clock, deployed: None) -> None:
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "s47_single_agency", held_as="strategy_meeting")
+
+    assert [t.element_id for t in ready_tasks(db, case_id)] == ["s47_enquiry"]
+    assert "hold_follow_up_strategy_meeting" not in route(db, case_id)
