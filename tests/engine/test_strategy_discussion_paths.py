@@ -283,19 +283,25 @@ def test_continuing_risk_needs_danger_statements_and_an_interim_safety_plan(
     assert [t.id for t in ready_tasks(db, case_id)] == [task.id]
 
 
-def test_legal_action_goes_through_legal_planning_to_the_enquiry_then_an_icpc_request(
+def test_legal_action_plans_alongside_a_joint_enquiry_which_leads_to_an_icpc_request(
     db: Database, clock: Clock, deployed: None
 ) -> None:
     clock.now = NOV_OPENED
     case_id = open_directly(db, clock)
-    hold_discussion(db, clock, case_id, "legal_action", at=NOV_DISCUSSION)
-    (task,) = ready_tasks(db, case_id)
-    assert (task.element_id, task.candidate_group, task.form_key) == ("legal_planning", "team_manager",
-                                                                     "legal_planning")
+    hold_discussion(db, clock, case_id, "legal_action", at=NOV_DISCUSSION, legal_action_enquiry="s47_joint")
+
+    # Legal planning does not replace or hold up the enquiry: all three start together.
+    tasks = {t.element_id: t for t in ready_tasks(db, case_id)}
+    assert sorted(tasks) == ["legal_planning", "police_enquiry_update", "s47_enquiry"]
+    assert (tasks["legal_planning"].candidate_group, tasks["legal_planning"].form_key) == ("team_manager",
+                                                                                           "legal_planning")
+    assert deadline(tasks["s47_enquiry"]) == deadline(tasks["police_enquiry_update"]) == (NOV_T10, "T10")
     complete(db, clock, case_id, "legal_planning", TEAM_MANAGER)
-    assert deadline(ready_task(db, case_id, "s47_enquiry")) == (NOV_T10, "T10")
+    assert "end_legal_planning_recorded" in route(db, case_id)
+    assert instance(db, case_id).status == "running"
 
     clock.now = datetime(2026, 11, 12, 14, 0, tzinfo=LONDON)  # Thu: the request is due by Fri 13 Nov (T9)
+    complete(db, clock, case_id, "police_enquiry_update", POLICE)
     complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome="continuing_risk_of_significant_harm")
 
     (request,) = ready_tasks(db, case_id)
@@ -305,7 +311,37 @@ def test_legal_action_goes_through_legal_planning_to_the_enquiry_then_an_icpc_re
     complete(db, clock, case_id, "request_icpc", TEAM_MANAGER)
 
     assert_ended(db, case_id, "icpc_requested", "end_icpc_requested", "cp_conference")
-    assert route(db, case_id).index("legal_planning") < route(db, case_id).index("s47_enquiry")
+    assert {"gw_legal_action", "legal_planning", "gw_enquiry_join"} <= set(route(db, case_id))
+
+
+def test_legal_action_with_a_single_agency_enquiry_asks_nothing_of_the_police(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "legal_action", legal_action_enquiry="s47_single_agency")
+
+    assert [t.element_id for t in ready_tasks(db, case_id)] == ["legal_planning", "s47_enquiry"]
+    complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome="not_substantiated")
+    assert instance(db, case_id).status == "running"  # legal planning still to record
+    assert [t.element_id for t in ready_tasks(db, case_id)] == ["agree_plan", "legal_planning"]  # CIN plan offered
+    complete(db, clock, case_id, "legal_planning", TEAM_MANAGER, order_sought="none")
+    ended = instance(db, case_id)
+    assert (ended.status, ended.outcome, ended.starts_process) == ("completed", "not_substantiated", "cin_plan")
+    assert [s["id"] for s in ended.route][-2:] == ["legal_planning", "end_legal_planning_recorded"]
+
+
+def test_legal_action_without_saying_which_enquiry_runs_alongside_is_refused(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = open_directly(db, clock)
+    task = ready_task(db, case_id, "hold_strategy_discussion")
+
+    with pytest.raises(FormInvalid) as refused:
+        runtime.complete_task(db, task.id, form_data("strategy_discussion", decision="legal_action"), TEAM_MANAGER,
+                              clock())
+
+    assert [p.pointer for p in refused.value.problems] == ["/data/legal_action_enquiry"]
+    assert [t.id for t in ready_tasks(db, case_id)] == [task.id]
 
 
 # The ICPC deadline (T10) -------------------------------------------------------------------------
