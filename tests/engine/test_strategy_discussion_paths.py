@@ -168,21 +168,100 @@ def test_a_mash_hand_off_starts_the_strategy_discussion_at_the_decision_due_a_wo
     complete(db, clock, case_id, "feedback_to_referrer", mash["bea"])
     assert instance(db, case_id, "mash_screening").status == "completed"
 
-    hold_discussion(db, clock, case_id, "police_only")
-    assert_ended(db, case_id, "police_only", "end_police_only", "cin_plan")
+    hold_discussion(db, clock, case_id, "s47_single_agency")
+    assert [t.element_id for t in ready_tasks(db, case_id)] == ["s47_enquiry"]
 
 
 # Strategy decisions that end the process ---------------------------------------------------------
 
 
-def test_a_police_led_enquiry_ends_with_outcome_police_only(db: Database, clock: Clock, deployed: None) -> None:
+def finish_police_investigation(db: Database, clock: Clock, case_id: str, **overrides: Any) -> None:
+    complete(db, clock, case_id, "police_investigation", POLICE, **overrides)
+
+
+def test_a_police_led_enquiry_offers_a_cin_plan_while_the_police_investigate_alone(
+    db: Database, clock: Clock, deployed: None
+) -> None:
     case_id = open_directly(db, clock)
     hold_discussion(db, clock, case_id, "police_only")
 
-    assert_ended(db, case_id, "police_only", "end_police_only", "cin_plan")
-    assert route(db, case_id) == ["start_strategy_discussion", "hold_strategy_discussion", "gw_discussion_held_as",
-                                  "gw_strategy_decision", "end_police_only"]
+    # Children's social care support starts at once (Knowsley: a CIN plan until the police finish).
+    tasks = {t.element_id: t for t in ready_tasks(db, case_id)}
+    assert sorted(tasks) == ["agree_plan", "police_investigation"]
+    assert (tasks["police_investigation"].candidate_group, tasks["police_investigation"].form_key) == (
+        "mash_partner_police", "police_investigation")
+    assert instance(db, case_id).outcome == "police_only"
+    assert handoffs(db, instance(db, case_id).id) == [
+        {"process": "cin_plan", "from_element": "end_police_only", "deployed": True}]
+
+    finish_police_investigation(db, clock, case_id)
+
+    ended = instance(db, case_id)
+    assert (ended.status, ended.outcome) == ("completed", "police_only")
+    assert [s["id"] for s in ended.route][-3:] == ["police_investigation", "gw_police_investigation_result",
+                                                   "end_police_investigation_concluded"]
+    assert "end_police_only" in [s["id"] for s in ended.route]
     assert all(timer.cancelled_at is not None for timer in timers(db, case_id))  # done in time: nothing fired
+
+
+@pytest.mark.parametrize(
+    ("support", "end_event", "starts_process", "first_task"),
+    [
+        ("cin_assessment_s17", "end_police_only_cin_assessment", "cin_assessment", ["allocate_assessment"]),
+        ("nfa", "end_police_only_nfa", None, []),
+    ],
+)
+def test_a_police_led_enquiry_may_offer_an_assessment_or_no_support_instead(
+    db: Database, clock: Clock, deployed: None, support: str, end_event: str, starts_process: str | None,
+    first_task: list[str],
+) -> None:
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "police_only", police_only_support=support)
+
+    assert sorted(t.element_id for t in ready_tasks(db, case_id)) == sorted([*first_task, "police_investigation"])
+    expected = [{"process": starts_process, "from_element": end_event, "deployed": True}] if starts_process else []
+    assert handoffs(db, instance(db, case_id).id) == expected
+    finish_police_investigation(db, clock, case_id)
+    ended = instance(db, case_id)
+    assert (ended.status, ended.outcome) == ("completed", "police_only")
+    assert end_event in [s["id"] for s in ended.route]
+
+
+def test_police_who_now_suspect_significant_harm_start_a_new_strategy_discussion(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "police_only", police_only_support="nfa")
+    clock.advance(days=10)
+    reported = clock()
+    finish_police_investigation(db, clock, case_id, significant_harm_suspected=True,
+                                concerns_for_csc="The uncle stays at weekends despite bail conditions.")
+
+    with db.reading() as session:
+        query = (select(ProcessInstance).join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+                 .where(ProcessInstance.case_id == case_id, ProcessDefinition.key == "strategy_discussion")
+                 .order_by(ProcessInstance.started_at))
+        first, second = session.scalars(query).all()
+    assert (first.status, first.outcome, first.route[-1]["id"]) == (
+        "completed", "police_only", "end_police_refer_strategy_discussion")
+    assert (second.status, second.parent_instance_id, second.started_at) == ("running", first.id, reported)
+    (task,) = ready_tasks(db, case_id)
+    assert task.element_id == "hold_strategy_discussion"
+    assert deadline(task) == (datetime(2026, 6, 2, 17, 0, tzinfo=LONDON), "T6")  # its own clock: 1 WD on
+
+
+def test_police_who_suspect_significant_harm_must_say_what_worries_them(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "police_only")
+    task = ready_task(db, case_id, "police_investigation")
+
+    with pytest.raises(FormInvalid) as refused:
+        runtime.complete_task(db, task.id, form_data("police_investigation", significant_harm_suspected=True), POLICE,
+                              clock())
+
+    assert [p.pointer for p in refused.value.problems] == ["/data/concerns_for_csc"]
 
 
 @pytest.mark.parametrize(
