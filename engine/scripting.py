@@ -102,6 +102,11 @@ def _as_datetime(value: str | datetime) -> datetime:
     return moment
 
 
+def latest(*moments: str | None) -> str:
+    """The last of several moments, those not reached (None) left out: e.g. the decision to convene a conference."""
+    return max(_as_datetime(m) for m in moments if m).isoformat()
+
+
 def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
     """The functions diagrams may call; each takes and returns ISO strings, as timers need."""
 
@@ -143,6 +148,7 @@ def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., A
         "agency_requested": agency_requested,
         "clock_start": clock_start,
         "earliest": earliest,
+        "latest": latest,
         "working_days_between": working_days_between,
     }
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from engine import runtime
 from engine.access import Actor
-from engine.calendar import LONDON
+from engine.calendar import LONDON, default_calendar
 from engine.db import Database
 from engine.errors import Forbidden, FormInvalid
 from engine.models import AuditEvent, HumanTask, ProcessDefinition, ProcessInstance, Timer
@@ -547,3 +547,111 @@ def test_a_strategy_meeting_asks_for_no_follow_up_meeting(db: Database, clock: C
 
     assert [t.element_id for t in ready_tasks(db, case_id)] == ["s47_enquiry"]
     assert "hold_follow_up_strategy_meeting" not in route(db, case_id)
+
+
+# A partner agency's own request for a conference, and professional disagreement (domain §3, §7) -----
+
+SERVICE_MANAGER = Actor("sian", frozenset({"service_manager"}))
+HEAD_OF_SERVICE = Actor("hal", frozenset({"head_of_service"}))
+PARTNER_REQUEST = {"agency": "education", "requested_by": "Ms Joy Adams, designated safeguarding lead",
+                   "backed_by_senior_manager": True, "reason": "Missed meals and unwashed clothes over a term."}
+
+
+def enquiry_with_partner_request(db: Database, clock: Clock, outcome: str = "not_substantiated") -> str:
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "s47_single_agency")
+    clock.advance(days=5)
+    complete(db, clock, case_id, "s47_enquiry", SOCIAL_WORKER, outcome=outcome,
+             partner_icpc_request=PARTNER_REQUEST)
+    return case_id
+
+
+@pytest.mark.parametrize(
+    ("request_decision", "outcome", "end_event", "starts_process"),
+    [
+        ("agreed", None, "end_icpc_requested", "cp_conference"),
+        ("declined_partner_accepts", "not_substantiated", "end_not_substantiated", "cin_plan"),
+    ],
+)
+def test_the_team_manager_decides_a_partner_agencys_request_for_a_conference(
+    db: Database, clock: Clock, deployed: None, request_decision: str, outcome: str | None, end_event: str,
+    starts_process: str,
+) -> None:
+    case_id = enquiry_with_partner_request(db, clock)
+
+    (task,) = ready_tasks(db, case_id)
+    assert (task.element_id, task.candidate_group, task.form_key) == (
+        "decide_partner_icpc_request", "team_manager", "partner_icpc_request_decision")
+    complete(db, clock, case_id, "decide_partner_icpc_request", TEAM_MANAGER, request_decision=request_decision)
+    if request_decision == "agreed":  # the conference is requested as after a finding of continuing risk (T9)
+        request = ready_task(db, case_id, "request_icpc")
+        assert deadline(request)[1] == "T9"
+        complete(db, clock, case_id, "request_icpc", TEAM_MANAGER)
+        outcome = "icpc_requested"
+
+    assert_ended(db, case_id, str(outcome), end_event, starts_process)
+    assert "gw_partner_request_decided" in route(db, case_id)
+
+
+def test_a_partner_request_needs_no_decision_when_the_enquiry_found_continuing_risk(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = enquiry_with_partner_request(db, clock, outcome="continuing_risk_of_significant_harm")
+
+    assert [t.element_id for t in ready_tasks(db, case_id)] == ["request_icpc"]
+    assert "decide_partner_icpc_request" not in route(db, case_id)
+
+
+STAGES = [("disagreement_practitioners", "practitioners", "social_worker", SOCIAL_WORKER),
+          ("disagreement_line_managers", "line_managers", "team_manager", TEAM_MANAGER),
+          ("disagreement_senior_managers", "senior_managers", "service_manager", SERVICE_MANAGER),
+          ("disagreement_independent_meeting", "independent_chaired_meeting", "head_of_service", HEAD_OF_SERVICE)]
+
+
+@pytest.mark.parametrize("resolutions", [
+    ["decision_stands"],
+    ["not_resolved", "decision_changed"],
+    ["not_resolved", "not_resolved", "decision_stands"],
+    ["not_resolved", "not_resolved", "not_resolved", "decision_changed"],
+    ["not_resolved", "not_resolved", "not_resolved", "decision_stands"],
+], ids=["practitioners", "line_managers", "senior_managers", "independent_changed", "independent_stands"])
+def test_a_refused_request_escalates_stage_by_stage_until_resolved_then_rejoins_the_enquiry_route(
+    db: Database, clock: Clock, deployed: None, resolutions: list[str]
+) -> None:
+    case_id = enquiry_with_partner_request(db, clock)
+    complete(db, clock, case_id, "decide_partner_icpc_request", TEAM_MANAGER,
+             request_decision="declined_partner_escalates")
+
+    for (element_id, stage, lane, actor), resolution in zip(STAGES, resolutions, strict=False):
+        (task,) = ready_tasks(db, case_id)
+        assert (task.element_id, task.candidate_group, task.form_key) == (element_id, lane,
+                                                                         "professional_disagreement")
+        clock.advance(days=2)
+        complete(db, clock, case_id, element_id, actor, stage=stage, resolution=resolution)
+
+    if resolutions[-1] == "decision_changed":  # the conference goes ahead after all, asked for 1 WD on (T9)
+        assert deadline(ready_task(db, case_id, "request_icpc")) == (
+            default_calendar().add_working_days(clock(), 1), "T9")
+        complete(db, clock, case_id, "request_icpc", TEAM_MANAGER)
+        assert_ended(db, case_id, "icpc_requested", "end_icpc_requested", "cp_conference")
+    else:  # the refusal stands: back on the enquiry's own route
+        assert_ended(db, case_id, "not_substantiated", "end_not_substantiated", "cin_plan")
+    assert "gw_disagreement_outcome" in route(db, case_id)
+
+
+def test_the_independent_chaired_meeting_must_settle_the_disagreement(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = enquiry_with_partner_request(db, clock)
+    complete(db, clock, case_id, "decide_partner_icpc_request", TEAM_MANAGER,
+             request_decision="declined_partner_escalates")
+    for element_id, stage, _, actor in STAGES[:3]:
+        complete(db, clock, case_id, element_id, actor, stage=stage, resolution="not_resolved")
+    task = ready_task(db, case_id, "disagreement_independent_meeting")
+
+    with pytest.raises(FormInvalid) as refused:
+        runtime.complete_task(db, task.id, form_data("professional_disagreement", stage="independent_chaired_meeting",
+                                                     resolution="not_resolved"), HEAD_OF_SERVICE, clock())
+
+    assert [p.pointer for p in refused.value.problems] == ["/data/resolution"]
+    assert [t.id for t in ready_tasks(db, case_id)] == [task.id]
