@@ -409,6 +409,16 @@ def test_legal_action_with_a_single_agency_enquiry_asks_nothing_of_the_police(
     assert [s["id"] for s in ended.route][-2:] == ["legal_planning", "end_legal_planning_recorded"]
 
 
+def test_a_single_agency_enquiry_stays_single_agency_whatever_else_the_form_says(
+    db: Database, clock: Clock, deployed: None
+) -> None:
+    case_id = open_directly(db, clock)
+    hold_discussion(db, clock, case_id, "s47_single_agency", legal_action_enquiry="s47_joint",
+                    police_only_support="nfa")
+
+    assert [t.element_id for t in ready_tasks(db, case_id)] == ["s47_enquiry"]
+
+
 def test_legal_action_without_saying_which_enquiry_runs_alongside_is_refused(
     db: Database, clock: Clock, deployed: None
 ) -> None:
