@@ -616,6 +616,7 @@ STAGES = [("disagreement_practitioners", "practitioners", "social_worker", SOCIA
           ("disagreement_line_managers", "line_managers", "team_manager", TEAM_MANAGER),
           ("disagreement_senior_managers", "senior_managers", "service_manager", SERVICE_MANAGER),
           ("disagreement_independent_meeting", "independent_chaired_meeting", "head_of_service", HEAD_OF_SERVICE)]
+WINDOWS: list[tuple[int, str] | None] = [(2, "ESC1"), (5, "ESC2"), (2, "ESC3"), None]
 
 
 @pytest.mark.parametrize("resolutions", [
@@ -632,11 +633,14 @@ def test_a_refused_request_escalates_stage_by_stage_until_resolved_then_rejoins_
     complete(db, clock, case_id, "decide_partner_icpc_request", TEAM_MANAGER,
              request_decision="declined_partner_escalates")
 
-    for (element_id, stage, lane, actor), resolution in zip(STAGES, resolutions, strict=False):
+    for (element_id, stage, lane, actor), resolution, window in zip(STAGES, resolutions, WINDOWS, strict=False):
         (task,) = ready_tasks(db, case_id)
         assert (task.element_id, task.candidate_group, task.form_key) == (element_id, lane,
                                                                          "professional_disagreement")
-        clock.advance(days=2)
+        # Each stage's window runs from the step before it (domain §7: 2, 5 and 2 working days).
+        assert deadline(task) == ((default_calendar().add_working_days(clock(), window[0]), window[1]) if window
+                                  else (None, None))
+        clock.advance(days=1)
         complete(db, clock, case_id, element_id, actor, stage=stage, resolution=resolution)
 
     if resolutions[-1] == "decision_changed":  # the conference goes ahead after all, asked for 1 WD on (T9)
