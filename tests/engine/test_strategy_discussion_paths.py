@@ -175,8 +175,8 @@ def test_a_mash_hand_off_starts_the_strategy_discussion_at_the_decision_due_a_wo
 # Strategy decisions that end the process ---------------------------------------------------------
 
 
-def finish_police_investigation(db: Database, clock: Clock, case_id: str, **overrides: Any) -> None:
-    complete(db, clock, case_id, "police_investigation", POLICE, **overrides)
+def finish_police_only_investigation(db: Database, clock: Clock, case_id: str, **overrides: Any) -> None:
+    complete(db, clock, case_id, "police_only_investigation", POLICE, **overrides)
 
 
 def test_a_police_led_enquiry_offers_a_cin_plan_while_the_police_investigate_alone(
@@ -187,19 +187,19 @@ def test_a_police_led_enquiry_offers_a_cin_plan_while_the_police_investigate_alo
 
     # Children's social care support starts at once (Knowsley: a CIN plan until the police finish).
     tasks = {t.element_id: t for t in ready_tasks(db, case_id)}
-    assert sorted(tasks) == ["agree_plan", "police_investigation"]
-    assert (tasks["police_investigation"].candidate_group, tasks["police_investigation"].form_key) == (
-        "mash_partner_police", "police_investigation")
+    assert sorted(tasks) == ["agree_plan", "police_only_investigation"]
+    assert (tasks["police_only_investigation"].candidate_group, tasks["police_only_investigation"].form_key) == (
+        "mash_partner_police", "police_only_investigation")
     assert instance(db, case_id).outcome == "police_only"
     assert handoffs(db, instance(db, case_id).id) == [
         {"process": "cin_plan", "from_element": "end_police_only", "deployed": True}]
 
-    finish_police_investigation(db, clock, case_id)
+    finish_police_only_investigation(db, clock, case_id)
 
     ended = instance(db, case_id)
     assert (ended.status, ended.outcome) == ("completed", "police_only")
-    assert [s["id"] for s in ended.route][-3:] == ["police_investigation", "gw_police_investigation_result",
-                                                   "end_police_investigation_concluded"]
+    assert [s["id"] for s in ended.route][-3:] == ["police_only_investigation", "gw_police_only_investigation_result",
+                                                   "end_police_only_investigation_concluded"]
     assert "end_police_only" in [s["id"] for s in ended.route]
     assert all(timer.cancelled_at is not None for timer in timers(db, case_id))  # done in time: nothing fired
 
@@ -218,10 +218,10 @@ def test_a_police_led_enquiry_may_offer_an_assessment_or_no_support_instead(
     case_id = open_directly(db, clock)
     hold_discussion(db, clock, case_id, "police_only", police_only_support=support)
 
-    assert sorted(t.element_id for t in ready_tasks(db, case_id)) == sorted([*first_task, "police_investigation"])
+    assert sorted(t.element_id for t in ready_tasks(db, case_id)) == sorted([*first_task, "police_only_investigation"])
     expected = [{"process": starts_process, "from_element": end_event, "deployed": True}] if starts_process else []
     assert handoffs(db, instance(db, case_id).id) == expected
-    finish_police_investigation(db, clock, case_id)
+    finish_police_only_investigation(db, clock, case_id)
     ended = instance(db, case_id)
     assert (ended.status, ended.outcome) == ("completed", "police_only")
     assert end_event in [s["id"] for s in ended.route]
@@ -234,7 +234,7 @@ def test_police_who_now_suspect_significant_harm_start_a_new_strategy_discussion
     hold_discussion(db, clock, case_id, "police_only", police_only_support="nfa")
     clock.advance(days=10)
     reported = clock()
-    finish_police_investigation(db, clock, case_id, significant_harm_suspected=True,
+    finish_police_only_investigation(db, clock, case_id, significant_harm_suspected=True,
                                 concerns_for_csc="The uncle stays at weekends despite bail conditions.")
 
     with db.reading() as session:
@@ -255,10 +255,10 @@ def test_police_who_suspect_significant_harm_must_say_what_worries_them(
 ) -> None:
     case_id = open_directly(db, clock)
     hold_discussion(db, clock, case_id, "police_only")
-    task = ready_task(db, case_id, "police_investigation")
+    task = ready_task(db, case_id, "police_only_investigation")
 
     with pytest.raises(FormInvalid) as refused:
-        runtime.complete_task(db, task.id, form_data("police_investigation", significant_harm_suspected=True), POLICE,
+        runtime.complete_task(db, task.id, form_data("police_only_investigation", significant_harm_suspected=True), POLICE,
                               clock())
 
     assert [p.pointer for p in refused.value.problems] == ["/data/concerns_for_csc"]
