@@ -181,6 +181,29 @@ def test_an_outcome_not_agreed_cannot_carry_an_outcome(db: Database, case_id: st
     assert ready(db) == ["determine_outcome"]
 
 
+
+def test_a_reconvened_meeting_starts_no_second_strategy_discussion_after_the_first_meeting_referred(
+    db: Database, case_id: str
+) -> None:
+    to_strands(db, ["s47"])
+    not_agreed(db, "new_information")
+    do(db, london(2026, 8, 3, 10, 0), "review_meeting", example=1, strands=["s47"])
+
+    assert [e.payload["from_element"] for e in events(db, "handoff_recorded")] == ["end_referred_s47"]
+    assert sorted(ready(db)) == ["determine_outcome", "hold_strategy_discussion"]
+
+
+def test_a_reconvened_meeting_on_the_police_route_can_refer_to_childrens_social_care(
+    db: Database, case_id: str
+) -> None:
+    routed(db, "police_investigation")
+    do(db, POLICE_DONE, "police_investigation", outcome="ongoing_no_bar", employer_investigation_needed=False)
+    not_agreed(db, "new_information")
+    do(db, london(2026, 8, 3, 10, 0), "review_meeting", example=1, strands=["s47"])
+
+    assert [e.payload["from_element"] for e in events(db, "handoff_recorded")] == ["end_referred_s47"]
+    assert sorted(ready(db)) == ["determine_outcome", "hold_strategy_discussion"]
+
 # --- 3. informing the person and the parents -----------------------------------------------------------
 
 
