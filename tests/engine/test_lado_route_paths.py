@@ -239,6 +239,15 @@ def test_the_police_route_needs_the_police_to_agree_before_anyone_is_told(db: Da
     assert "inform_accused" not in all_ready(db)
 
 
+
+def test_closing_the_allegation_cancels_informing_still_waiting_for_the_police(db: Database, case_id: str) -> None:
+    to_strands(db, [])  # criterion 2 in the example: the informing waits for the police
+    determine(db, "unfounded", london(2026, 6, 5, 11, 0))
+    do(db, london(2026, 6, 8, 10, 0), "close_allegation")
+
+    assert_closed_as(db, "unfounded")
+    assert all_ready(db) == []  # the terminate end closed the informing branch too
+
 # --- 4. the TRA referral for teachers -----------------------------------------------------------------
 
 
