@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
 from api import context
+from api.pages.forms.dates import time_label
 from engine.access import ROLE_TITLES, Permission, Role, allowed
 from engine.errors import EngineError
 from engine.notifications import count_unread_notifications
@@ -30,6 +31,7 @@ def init_jinja(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_layout_context)
+    app.jinja_env.filters["time_label"] = time_label
 
 
 def _layout_context() -> dict[str, Any]:
