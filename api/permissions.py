@@ -37,6 +37,7 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, Permission]] = {
     "case_pages.case": {"GET": P.READ_CASE},
     "case_pages.genogram": {"GET": P.READ_CASE},
     "case_pages.diagram": {"GET": P.READ_CASE},
+    "person_pages.person": {"GET": P.READ_PEOPLE},
     "definition_pages.index": {"GET": P.DEPLOY},
     "definition_pages.check": {"POST": P.DEPLOY},
     "definition_pages.deploy": {"POST": P.DEPLOY},

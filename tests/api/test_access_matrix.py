@@ -59,6 +59,7 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("case_pages.case", "GET"): SIGNED_IN,
     ("case_pages.genogram", "GET"): SIGNED_IN,
     ("case_pages.diagram", "GET"): SIGNED_IN,
+    ("person_pages.person", "GET"): PEOPLE_READERS,
     ("definition_pages.index", "GET"): {"process_owner"},
     ("definition_pages.check", "POST"): {"process_owner"},
     ("definition_pages.deploy", "POST"): {"process_owner"},
