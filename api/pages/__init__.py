@@ -47,6 +47,7 @@ def _layout_context() -> dict[str, Any]:
                          "open_tasks": open_tasks, "groups": actor.groups, "unread": unread,
                          "manages": allowed(actor, Permission.READ_SLA),
                          "audits": allowed(actor, Permission.REVIEW_ACCESS),
+                         "reports": allowed(actor, Permission.READ_RETURNS),
                          "deploys": allowed(actor, Permission.DEPLOY),
                          "handles_incidents": allowed(actor, Permission.HANDLE_INCIDENTS)}}
 
