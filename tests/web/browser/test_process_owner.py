@@ -160,3 +160,64 @@ def test_a_process_owner_retries_an_incident_and_sees_why_it_failed(page: Any, l
     expect(page.locator(".govuk-error-summary")).to_contain_text("strategy_requested_at")
     expect(page.locator("#incidents")).to_contain_text("The retry failed again")
     axe_check(page, "incidents after a failed retry")
+
+
+def test_a_process_owner_draws_a_new_process_is_signed_out_on_the_way_and_deploys_it_as_version_1(
+        page: Any, live_server: LiveServer, deployed: Any, sign_in: Any, axe_check: Any, screenshot: Any) -> None:
+    deployed()
+    sign_in(page, "process_owner")
+    page.goto("/process-definitions")
+    page.click("#new-diagram")
+    page.fill("#key", "Private fostering")
+    page.click("#create-diagram")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Process ID must start with a lower-case letter")
+    axe_check(page, "create a new diagram with an error")
+    page.fill("#key", "private_fostering")
+    page.fill("#name", "Private fostering")
+    page.click("#create-diagram")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "yes")
+    select_element(page, "start")
+    open_group(page, "general", "name").fill("Notification received")
+    page.wait_for_timeout(400)  # the panel writes a field after its debounce
+    page.locator(".djs-context-pad [data-action='append.end-event']").dispatch_event("click")
+    expect(page.locator(".djs-element.djs-shape[data-element-id^=Event_]")).to_have_count(1)
+
+    page.context.clear_cookies()  # the session ends while the diagram is open
+    page.click("#check-diagram")
+
+    banner = page.locator("#signed-out-banner")
+    expect(banner).to_be_visible(timeout=CHECK_TIMEOUT_MS)
+    expect(banner).to_contain_text("You have been signed out")
+    axe_check(page, "modeler, signed out")
+    screenshot(page, "process-modeler-signed-out")
+    banner.get_by_role("link", name="Sign in").click()
+    page.fill("#username", "process_owner")
+    page.fill("#password", "correct horse battery staple")
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(re.compile(r"/process-definitions/new/modeler\?key=private_fostering"))
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "yes")
+    expect(page.locator("#modeler-status")).to_contain_text("Your changes from before you were signed out are back")
+    expect(page.locator(".djs-element[data-element-id=start_label]")).to_contain_text("Notification received")
+
+    page.click("#check-diagram")
+    expect(page.locator("#modeler-status")).to_have_text(re.compile("^No problems found"), timeout=CHECK_TIMEOUT_MS)
+    page.click("#deploy-diagram")
+    page.wait_for_url(re.compile(r"/process-definitions/private_fostering/versions/1\?deployed=new"),
+                      timeout=CHECK_TIMEOUT_MS)
+    with live_server.db.reading() as session:
+        xml = session.scalars(select(ProcessDefinition.bpmn_xml).where(
+            ProcessDefinition.key == "private_fostering")).one()
+    assert 'name="Notification received"' in xml and "<bpmn:endEvent" in xml
+
+
+def test_the_new_diagram_page_works_without_javascript(no_js_page: Any, sign_in: Any, axe_check: Any,
+                                                       screenshot: Any) -> None:
+    sign_in(no_js_page, "process_owner")
+    no_js_page.goto("/process-definitions/new")
+    axe_check(no_js_page, "create a new diagram")
+    screenshot(no_js_page, "process-new-diagram")
+    no_js_page.fill("#key", "private_fostering")
+    no_js_page.fill("#name", "Private fostering")
+    no_js_page.click("#create-diagram")
+    expect(no_js_page.locator("#modeler-no-js")).to_contain_text("needs JavaScript")
+    assert "/process-definitions/new/diagram.bpmn" in no_js_page.locator("#modeler-no-js a").first.get_attribute("href")
