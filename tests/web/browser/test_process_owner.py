@@ -221,3 +221,34 @@ def test_the_new_diagram_page_works_without_javascript(no_js_page: Any, sign_in:
     no_js_page.click("#create-diagram")
     expect(no_js_page.locator("#modeler-no-js")).to_contain_text("needs JavaScript")
     assert "/process-definitions/new/diagram.bpmn" in no_js_page.locator("#modeler-no-js a").first.get_attribute("href")
+
+
+def _csp_violations(page: Any) -> list[str]:
+    """Every Content Security Policy violation the page reports: console messages and `securitypolicyviolation`
+    events (recorded from before the page's own scripts run)."""
+    found: list[str] = []
+    page.on("console", lambda message: found.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.add_init_script("""document.addEventListener('securitypolicyviolation', (event) => {
+        (window.__cspViolations = window.__cspViolations || []).push(
+          `${event.violatedDirective} ${event.sourceFile}:${event.lineNumber}:${event.columnNumber} `
+          + `${(event.target && event.target.outerHTML || '').slice(0, 300)}`) })""")
+    return found
+
+
+def test_the_modeler_breaks_no_content_security_policy_rule(page: Any, deployed: Any, sign_in: Any) -> None:
+    console = _csp_violations(page)
+    deployed()
+    sign_in(page, "process_owner")
+
+    page.goto("/process-definitions/mash_screening/versions/1/modeler")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "yes")
+    select_element(page, "screen_contact")
+    page.locator(".djs-element[data-element-id=screening_decision] .djs-hit").first.dispatch_event(
+        "click", {"shiftKey": True})  # two elements selected: the align icons are drawn in the context pad
+    page.locator(".djs-context-pad [data-action='align-elements']").dispatch_event("click")
+    expect(page.locator(".djs-popup")).to_be_visible()
+    expect(page.locator(".djs-popup svg line").first).to_have_attribute("stroke", "currentColor")
+
+    events = page.evaluate("() => window.__cspViolations || []")
+    assert (console, events) == ([], [])
