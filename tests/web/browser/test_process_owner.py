@@ -106,14 +106,14 @@ def test_without_javascript_a_process_owner_uploads_a_file_sees_its_problems_and
 
     page.goto("/process-definitions")
     page.set_input_files("#file", str(broken))
-    page.click("#check-upload")
+    page.click("#check-upload", timeout=CHECK_TIMEOUT_MS)  # the click waits for the check's answer
     expect(page.locator("#diagram-problems tr[data-element-id=screen_contact]")).to_contain_text("names no form")
     expect(page.locator(".govuk-error-summary__list a[href='#problem-1']")).to_contain_text("screen_contact")
     axe_check(page, "upload with problems")
     screenshot(page, "process-definitions-problems")
 
     page.set_input_files("#file", str(fixed))
-    page.click("#deploy-upload")
+    page.click("#deploy-upload", timeout=CHECK_TIMEOUT_MS)
     expect(page.locator("#deployed")).to_contain_text("Version 2 of mash_screening is deployed")
     assert 'name="Screen and RAG-rate the contact"' in deployed_xml(live_server, 2)
 
