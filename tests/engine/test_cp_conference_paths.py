@@ -283,6 +283,23 @@ def test_a_first_review_can_be_brought_forward_too(deployed: Database, booked: b
     assert f"forward_asked_{'hold' if booked else 'book'}_first_review" in route
 
 
+@pytest.mark.parametrize("booked", [False, True], ids=["booking_waiting", "booked_review_waiting"])
+def test_a_pre_birth_review_can_be_brought_forward_after_the_birth(deployed: Database, booked: bool) -> None:
+    case = open_conference(deployed, london(2026, 11, 9, 15), 1, strategy_discussion_at=STRATEGY_DISCUSSION.isoformat())
+    book_and_prepare(case, "book_conference", london(2026, 11, 10, 11))
+    case.complete("hold_conference", conference_record(ICPC_HELD, "cp_plan", type="pre_birth"), ICPC_HELD)
+    case.complete("first_core_group", filled("core_group_record", meeting_date="2026-12-10"), london(2026, 12, 10, 15))
+    if booked:
+        case.complete("book_pre_birth_review", filled("conference_booking"), london(2026, 12, 14, 10))
+    case.complete("core_group_meeting", FORWARD_ASKED, london(2027, 1, 20, 15))
+    assert case.ready_elements() == ["core_group_meeting", "decide_review_forward"]
+    case.complete("decide_review_forward", filled("review_forward_decision", 0, review_forward_by="2027-02-05"),
+                  london(2027, 1, 21, 11))
+    assert case.deadline("book_review") == (london(2027, 2, 5), "T16")
+    route = [step["id"] for step in case.instances()[0].route]
+    assert f"forward_asked_{'hold' if booked else 'book'}_pre_birth_review" in route
+
+
 def test_a_core_group_that_does_not_ask_leaves_the_review_booking_waiting(deployed: Database) -> None:
     case = plan_reviewed_once(deployed)
     case.complete("core_group_meeting", filled("core_group_record", meeting_date="2027-04-07"), london(2027, 4, 7, 15))
