@@ -14,12 +14,14 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from engine import runtime
 from engine.access import Actor
 from engine.calendar import LONDON
 from engine.db import Database
-from engine.models import InstanceStatus
+from engine.errors import FormInvalid
+from engine.models import AuditEvent, CasePerson, InstanceStatus, Person, PersonRole
 from tests.conftest import Clock
 from tests.factories import CaseDriver, deploy, filled
 
@@ -361,3 +363,61 @@ def test_an_inquorate_conference_is_adjourned_and_rebooked_unless_the_chair_proc
     route = [step["id"] for step in instance.route]
     assert route.count("check_quorum") == (2 if next_step == "book_conference" else 1)
     assert instance.outcome == "nfa"
+
+
+def siblings_case(db: Database) -> tuple[CaseDriver, str, str]:
+    """A conference about Leo (the subject) and his sister Ava, both children of the case; at the conference."""
+    case = open_conference(db, london(2026, 11, 9, 15), strategy_discussion_at=STRATEGY_DISCUSSION.isoformat())
+    with db.unit_of_work() as session:
+        ava = Person(name="Ava Hughes", match_key="ava hughes", created_by="test", created_at=ICPC_HELD,
+                     updated_at=ICPC_HELD)
+        session.add(ava)
+        session.flush()
+        session.add(CasePerson(case_id=case.case_id, person_id=ava.id, role=PersonRole.CHILD, linked_at=ICPC_HELD))
+        ava_id = ava.id
+    with db.reading() as session:
+        (leo_id,) = session.scalars(select(CasePerson.person_id).where(
+            CasePerson.case_id == case.case_id, CasePerson.person_id != ava_id))
+    book_and_prepare(case, "book_conference", london(2026, 11, 10, 11))
+    return case, leo_id, ava_id
+
+
+def test_a_conference_about_siblings_must_decide_for_each_child_or_nothing_is_kept(deployed: Database) -> None:
+    case, leo, ava = siblings_case(deployed)
+    leo_only = [{"child_id": leo, "decision": "cp_plan", "category": "neglect"}]
+    both = [*leo_only, {"child_id": ava, "decision": "nfa"}]
+    for record, pointer in [
+        (conference_record(ICPC_HELD, "cp_plan", child_decisions=leo_only), "/data/child_decisions"),  # Ava lost
+        (conference_record(ICPC_HELD, "cp_plan", child_decisions=[*both, both[1]]), "/data/child_decisions"),
+        (conference_record(ICPC_HELD, "nfa", child_decisions=both), "/data/decision"),  # Leo is on a plan
+    ]:
+        with pytest.raises(FormInvalid) as refused:
+            case.complete("hold_conference", record, ICPC_HELD)
+        assert [problem.pointer for problem in refused.value.problems] == [pointer]
+        assert case.ready_elements() == ["hold_conference"]
+
+
+def test_siblings_one_on_a_plan_and_one_on_a_child_in_need_plan_each_get_their_plan(deployed: Database) -> None:
+    case, leo, ava = siblings_case(deployed)
+    decisions = [{"child_id": leo, "decision": "cp_plan", "category": "neglect"},
+                 {"child_id": ava, "decision": "cin_plan"}]
+    case.complete("hold_conference", conference_record(ICPC_HELD, "cp_plan", child_decisions=decisions), ICPC_HELD)
+
+    conference, cin_plan = case.instances()
+    assert (conference.status, cin_plan.parent_instance_id) == (InstanceStatus.RUNNING, conference.id)
+    assert "end_cin_plan_children" in [step["id"] for step in conference.route]
+    assert case.ready_elements() == ["agree_plan", "book_first_review", "first_core_group"]
+    with deployed.reading() as session:
+        started = session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.case_id,
+                                                           AuditEvent.action == "handoff_recorded")).one()
+    assert started.payload["from_element"] == "end_cin_plan_children"
+
+
+@pytest.mark.parametrize("per_child", [True, False], ids=["each_child", "one_decision_for_all"])
+def test_siblings_all_decided_alike_need_no_second_plan(deployed: Database, per_child: bool) -> None:
+    case, leo, ava = siblings_case(deployed)
+    decisions = [{"child_id": leo, "decision": "nfa"}, {"child_id": ava, "decision": "nfa"}]
+    record = conference_record(ICPC_HELD, "nfa", **({"child_decisions": decisions} if per_child else {}))
+    case.complete("hold_conference", record, ICPC_HELD)
+    (instance,) = case.instances()
+    assert (instance.outcome, case.ready()) == ("nfa", [])
