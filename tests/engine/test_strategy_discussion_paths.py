@@ -258,8 +258,8 @@ def test_police_who_suspect_significant_harm_must_say_what_worries_them(
     task = ready_task(db, case_id, "police_only_investigation")
 
     with pytest.raises(FormInvalid) as refused:
-        runtime.complete_task(db, task.id, form_data("police_only_investigation", significant_harm_suspected=True), POLICE,
-                              clock())
+        runtime.complete_task(db, task.id, form_data("police_only_investigation", significant_harm_suspected=True),
+                              POLICE, clock())
 
     assert [p.pointer for p in refused.value.problems] == ["/data/concerns_for_csc"]
 
