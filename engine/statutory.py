@@ -14,6 +14,7 @@ Per form:
 - emergency_response: `emergency_protection` when police protection or an EPO was used;
 - strategy_discussion: `s47_started` (s47 single agency, joint, or legal action), ICPC target +15 WD (T10);
 - s47_outcome: `s47_concluded` (an ICPC is not required unless continuing risk of significant harm);
+- icpc_request: `icpc_requested` (a conference asked for after all: the returns then say it was required);
 - cp_conference_record: initial: `icpc`, with `cp_plan_started` (or `closed` RC8 for nfa), flagged
   `second_or_subsequent_plan` when a child of the case had an earlier plan in any case; review: `cp_review`
   (flagged `plan_over_two_years` when the plan started 24 months or more before it), with `cp_plan_ended`
@@ -56,6 +57,7 @@ class EventKind(StrEnum):
     EMERGENCY_PROTECTION = "emergency_protection"
     S47_STARTED = "s47_started"
     S47_CONCLUDED = "s47_concluded"
+    ICPC_REQUESTED = "icpc_requested"
     ICPC = "icpc"
     CP_PLAN_STARTED = "cp_plan_started"
     CP_REVIEW = "cp_review"
@@ -177,6 +179,10 @@ def _s47_outcome(session: Session, case_id: str, data: dict[str, Any], now: date
              {"outcome": outcome, "icpc_not_required": outcome != "continuing_risk_of_significant_harm"})]
 
 
+def _icpc_requested(session: Session, case_id: str, data: dict[str, Any], now: datetime) -> list[Fact]:
+    return [(K.ICPC_REQUESTED, london_day(now), {})]
+
+
 def _conference(session: Session, case_id: str, data: dict[str, Any], now: datetime) -> list[Fact]:
     day = _day(data, "date", now)
     category = data.get("category")
@@ -228,6 +234,7 @@ _PROJECTIONS: dict[str, Callable[[Session, str, dict[str, Any], datetime], list[
     "emergency_response": _emergency,
     "strategy_discussion": _strategy_discussion,
     "s47_outcome": _s47_outcome,
+    "icpc_request": _icpc_requested,
     "cp_conference_record": _conference,
     "cin_plan_agreement": _cin_plan_started,
     "cin_plan_review": _cin_plan_review,

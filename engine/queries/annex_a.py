@@ -185,7 +185,7 @@ def _list_5(data: ReturnData, first: date, last: date) -> list[list[str]]:
             concluded = _after(ep, K.S47_CONCLUDED, s47, last)
             icpc = _after(ep, K.ICPC, s47, last)
             rows.append([*_child(ep.person, last), _disability(ep.person), dmy(s47.on_date),
-                         yes_no(concluded.details.get("icpc_not_required") if concluded else None),
+                         yes_no(ep.icpc_not_required(concluded)),
                          dmy(icpc.on_date if icpc else None),
                          yes_no(icpc.details.get("decision") == "cp_plan") if icpc else "",
                          str(data.count_within_12_months(ep.person.id, K.S47_STARTED, s47.on_date)),

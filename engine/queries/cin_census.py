@@ -100,7 +100,7 @@ def _s47(episode: Episode) -> list[str]:
     concluded = episode.all(K.S47_CONCLUDED)
     return [joined(iso(e.on_date) for e in started), joined(e.details.get("icpc_target", "") for e in started),
             joined(iso(e.on_date) for e in episode.all(K.ICPC)),
-            joined(yes_no(e.details.get("icpc_not_required")) for e in concluded)]
+            joined(yes_no(episode.icpc_not_required(e)) for e in concluded)]
 
 
 def _cp_plans(data: ReturnData, episode: Episode) -> list[str]:

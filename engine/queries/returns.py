@@ -47,6 +47,15 @@ class Episode:
     def all(self, kind: str) -> list[CaseEvent]:
         return [e for e in self.events if e.kind == kind]
 
+    def icpc_not_required(self, concluded: CaseEvent | None) -> bool | None:
+        """The s47 outcome's own answer, unless a conference was requested after it anyway (a partner's
+        request agreed, or a professional disagreement that changed the decision) before the next s47."""
+        if concluded is None or not concluded.details.get("icpc_not_required"):
+            return None if concluded is None else concluded.details.get("icpc_not_required")
+        after = self.events[self.events.index(concluded) + 1:]
+        following = next((e.kind for e in after if e.kind in (K.S47_STARTED, K.ICPC_REQUESTED)), None)
+        return following != K.ICPC_REQUESTED
+
     @property
     def closed_on(self) -> date | None:
         closed = self.first(K.CLOSED)

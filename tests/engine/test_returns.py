@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from api.cli import cli
 from engine.db import Database
-from engine.models import Case, Person
+from engine.models import Case, CaseEvent, Person
 from engine.queries.annex_a import HEADINGS, list_annex_a_rows
 from engine.queries.cin_census import COLUMNS, census_year, list_cin_census_rows
+from engine.queries.returns import Episode
 from tests.conftest import Clock
 from tests.engine.returns_fixture import Caseload, build
 from tests.factories import deploy
@@ -288,3 +289,23 @@ def test_the_cli_writes_the_census_and_the_seven_lists(caseload: Caseload, runne
     assert (tmp_path / "annex" / "annex-a-list-2.csv").read_text().count("Family Hub North") == 1
     refused = runner.invoke(cli, ["returns", "cin-census", "--year", "2026"])
     assert refused.exit_code == 2 and "2026-27" in refused.output
+
+
+def _event(kind: str, on: str, **details: Any) -> CaseEvent:
+    return CaseEvent(case_id="c", kind=kind, on_date=date.fromisoformat(on), details=details)
+
+
+@pytest.mark.parametrize(("later", "expected"), [
+    ([], True),
+    ([("icpc_requested", "2027-01-08")], False),  # a partner's request agreed, or a disagreement won
+    ([("s47_started", "2027-02-01"), ("icpc_requested", "2027-02-20")], True),  # that request is the next s47's
+])
+def test_an_icpc_asked_for_after_an_outcome_that_needed_none_is_reported_as_required(
+    later: list[tuple[str, str]], expected: bool,
+) -> None:
+    concluded = _event("s47_concluded", "2027-01-05", outcome="not_substantiated", icpc_not_required=True)
+    events = [_event("s47_started", "2026-12-17"), concluded, *(_event(kind, on) for kind, on in later)]
+    ep = Episode(person=None, case=None, referral=events[0], events=events)  # type: ignore[arg-type]
+
+    assert ep.icpc_not_required(concluded) is expected
+    assert ep.icpc_not_required(None) is None

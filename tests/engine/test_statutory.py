@@ -43,6 +43,7 @@ def test_a_referral_to_a_child_protection_plan_records_each_fact_the_returns_cou
         ("s47_started", "2026-12-17", {"icpc_target": "2027-01-12", "decision": "s47_single_agency"}),
         ("s47_concluded", "2027-01-05", {"outcome": "continuing_risk_of_significant_harm",
                                          "icpc_not_required": False}),
+        ("icpc_requested", "2027-01-05", {}),
         ("icpc", "2027-01-11", {"decision": "cp_plan", "category": "neglect"}),
         ("cp_plan_started", "2027-01-11", {"category": "neglect", "second_or_subsequent_plan": False}),
     ]
