@@ -21,6 +21,9 @@ from engine import access
 from engine.access import Actor, Permission
 from engine.calendar import WorkingCalendar, default_calendar
 from engine.models import Case, HumanTask, InstanceStatus, ProcessDefinition, ProcessInstance, TaskStatus, Timer
+from engine.queries.sla_summary import sla_summary
+
+__all__ = ["compute_indicators", "percentile", "sla_summary", "timer_lateness"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def _task_indicator(session: Session, actor: Actor, indicator: Indicator, start:
              .where(HumanTask.process_key == indicator.process, HumanTask.element_id.in_(indicator.elements),
                     HumanTask.completed_at >= start, HumanTask.completed_at < end,
                     HumanTask.status == TaskStatus.COMPLETED, HumanTask.due_rule.in_(indicator.rules),
-                    HumanTask.due_at.is_not(None), access.case_listed(actor, HumanTask.case_id))
+                    HumanTask.due_at.is_not(None), access.case_reported(actor, HumanTask.case_id))
              .order_by(HumanTask.completed_at, HumanTask.id))
     cases = [{"case_id": case_id, "reference": reference, "due_at": due, "done_at": done, "on_time": _by(done, due)}
              for case_id, reference, due, done in session.execute(query)]
@@ -105,7 +108,7 @@ def _resolution_indicators(session: Session, actor: Actor, start: datetime, end:
              .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
              .where(ProcessDefinition.key == "lado_allegation", ProcessInstance.status == InstanceStatus.COMPLETED,
                     ProcessInstance.completed_at >= start, ProcessInstance.completed_at < end,
-                    access.case_listed(actor, ProcessInstance.case_id))
+                    access.case_reported(actor, ProcessInstance.case_id))
              .order_by(ProcessInstance.completed_at, ProcessInstance.id))
     rows = session.execute(query).all()
     results = []
@@ -117,40 +120,6 @@ def _resolution_indicators(session: Session, actor: Actor, start: datetime, end:
                           "on_time": _by(done, due)})
         results.append(_measure(f"T26_{months}m", f"Allegations resolved within {months} month(s)", cases))
     return results
-
-
-def sla_summary(session: Session, actor: Actor, start: datetime, end: datetime, now: datetime) -> list[dict[str, Any]]:
-    """Per process and step, over tasks created in [start, end) in the actor's lanes: how many are open (not yet
-    due), done on time and breached (done late or open past due), and the median and 90th percentile of
-    working days taken by those done."""
-    access.require(actor, Permission.READ_SLA)
-    query = (select(HumanTask.process_key, HumanTask.element_id, HumanTask.name, HumanTask.status,
-                    HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at)
-             .where(HumanTask.created_at >= start, HumanTask.created_at < end,
-                    HumanTask.candidate_group.in_(sorted(access.managed_lanes(actor))),
-                    HumanTask.status != TaskStatus.CANCELLED, access.case_listed(actor, HumanTask.case_id)))
-    steps: dict[tuple[str, str], dict[str, Any]] = {}
-    calendar = default_calendar()
-    for process, step, name, status, created, completed, due in session.execute(query):
-        entry = steps.setdefault((process, step), {"process": process, "step": step, "name": name, "open": 0,
-                                                   "on_time": 0, "breached": 0, "taken": []})
-        entry[_standing(status, completed, due, now)] += 1
-        if completed is not None:
-            entry["taken"].append(calendar.working_days_between(created, completed))
-    return [_summarised(entry) for _, entry in sorted(steps.items())]
-
-
-def _standing(status: str, completed: datetime | None, due: datetime | None, now: datetime) -> str:
-    """breached (done late, or still open past its deadline), open (not yet due), or on_time."""
-    if due is not None and (completed or now) > due:
-        return "breached"
-    return "open" if status == TaskStatus.READY else "on_time"
-
-
-def _summarised(entry: dict[str, Any]) -> dict[str, Any]:
-    taken = entry.pop("taken")
-    return {**entry, "completed": len(taken), "median_working_days": percentile(taken, 0.5),
-            "p90_working_days": percentile(taken, 0.9)}
 
 
 def timer_lateness(session: Session, actor: Actor, start: datetime, end: datetime) -> dict[str, Any]:
