@@ -3,7 +3,8 @@ late timers fired. Plain reads of the projections (`human_task`, `process_instan
 
 An indicator counts the tasks of the element that carries its rule (`due_rule` on the task) — the
 numerator those done by their `due_at`, the denominator those in the period — and lists the cases
-behind both, so a figure can be drilled into. T26 (LADO resolution in 1, 3 and 12 months) is a
+behind both, so a figure can be drilled into. T23–T25 (LADO, by the route an allegation took) are read in
+engine/queries/lado_indicators.py. T26 (LADO resolution in 1, 3 and 12 months) is a
 reporting target with no per-task deadline: it compares each allegation's completion with the same
 day 1, 3 and 12 months after its referral reached the LADO (calendar months, domain §1).
 """
@@ -21,6 +22,7 @@ from engine import access
 from engine.access import Actor, Permission
 from engine.calendar import WorkingCalendar, default_calendar
 from engine.models import Case, HumanTask, InstanceStatus, ProcessDefinition, ProcessInstance, TaskStatus, Timer
+from engine.queries.lado_indicators import lado_route_indicators, measure
 from engine.queries.sla_summary import sla_summary
 
 __all__ = ["compute_indicators", "percentile", "sla_summary", "timer_lateness"]
@@ -69,6 +71,7 @@ def compute_indicators(session: Session, actor: Actor, start: datetime, end: dat
     results = [_task_indicator(session, actor, indicator, start, end)
                for indicator in INDICATORS if indicator.lane in lanes]
     if "lado" in lanes:
+        results.extend(lado_route_indicators(session, actor, start, end, default_calendar()))
         results.extend(_resolution_indicators(session, actor, start, end, default_calendar()))
     return results
 
@@ -84,20 +87,12 @@ def _task_indicator(session: Session, actor: Actor, indicator: Indicator, start:
              .order_by(HumanTask.completed_at, HumanTask.id))
     cases = [{"case_id": case_id, "reference": reference, "due_at": due, "done_at": done, "on_time": _by(done, due)}
              for case_id, reference, due, done in session.execute(query)]
-    return _measure(indicator.key, indicator.title, cases)
+    return measure(indicator.key, indicator.title, cases)
 
 
 def _by(done: Any, due: Any) -> bool:
     """Done no later than due (both are set on every row these reports read)."""
     return bool(done <= due)
-
-
-def _measure(key: str, title: str, cases: list[dict[str, Any]]) -> dict[str, Any]:
-    numerator = sum(1 for case in cases if case["on_time"])
-    denominator = len(cases)
-    percent = round(100 * numerator / denominator, 1) if denominator else None
-    return {"key": key, "title": title, "numerator": numerator, "denominator": denominator, "percent": percent,
-            "cases": cases}
 
 
 def _resolution_indicators(session: Session, actor: Actor, start: datetime, end: datetime,
@@ -118,7 +113,7 @@ def _resolution_indicators(session: Session, actor: Actor, start: datetime, end:
             due = calendar.add_calendar_months(started, months)
             cases.append({"case_id": case_id, "reference": reference, "due_at": due, "done_at": done,
                           "on_time": _by(done, due)})
-        results.append(_measure(f"T26_{months}m", f"Allegations resolved within {months} month(s)", cases))
+        results.append(measure(f"T26_{months}m", f"Allegations resolved within {months} month(s)", cases))
     return results
 
 
