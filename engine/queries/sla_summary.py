@@ -34,9 +34,10 @@ def sla_summary(session: Session, actor: Actor, start: datetime, end: datetime, 
     dialect = session.get_bind().dialect.name
     years = report_years(start, end, now)
     created, done = (london_date(column, dialect, years) for column in (HumanTask.created_at, HumanTask.completed_at))
-    standing = _standing_sql(now)
+    late, ready = _late_sql(now), HumanTask.status == TaskStatus.READY
+    counted = {"open": and_(~late, ready), "on_time": and_(~late, ~ready), "breached": late}
     query = (select(HumanTask.process_key, HumanTask.element_id, func.min(HumanTask.name), created, done,
-                    *(func.sum(case((standing == name, 1), else_=0)) for name in STANDINGS))
+                    *(func.sum(case((counted[name], 1), else_=0)) for name in STANDINGS))
              .where(HumanTask.created_at >= start, HumanTask.created_at < end,
                     HumanTask.candidate_group.in_(sorted(access.managed_lanes(actor))),
                     HumanTask.status != TaskStatus.CANCELLED, access.case_reported(actor, HumanTask.case_id))
@@ -44,17 +45,18 @@ def sla_summary(session: Session, actor: Actor, start: datetime, end: datetime, 
     return _summarised_groups(session.execute(query), WorkingDaysBetween(default_calendar()))
 
 
-def _standing_sql(now: datetime) -> ColumnElement[str]:
-    """`standing` as SQL."""
+def _late_sql(now: datetime) -> ColumnElement[bool]:
+    """`standing` is "breached": a deadline passed before the task was done (or, open, before `now`)."""
     at = literal(now.astimezone(UTC), UTCDateTime())
-    late = and_(HumanTask.due_at.is_not(None), func.coalesce(HumanTask.completed_at, at) > HumanTask.due_at)
-    return case((late, "breached"), (HumanTask.status == TaskStatus.READY, "open"), else_="on_time")
+    return and_(HumanTask.due_at.is_not(None), func.coalesce(HumanTask.completed_at, at) > HumanTask.due_at)
 
 
 def _summarised_groups(groups: Iterable[Any], between: WorkingDaysBetween) -> list[dict[str, Any]]:
     steps: dict[tuple[str, str], dict[str, Any]] = {}
     for process, step, name, created, done, *counts in groups:
-        entry = steps.setdefault((process, step), _entry(process, step, name))
+        entry = steps.get((process, step))
+        if entry is None:
+            entry = steps[process, step] = _entry(process, step, name)
         entry["name"] = min(entry["name"], name)
         for standing, count in zip(STANDINGS, counts, strict=True):
             entry[standing] += int(count or 0)

@@ -281,3 +281,13 @@ def test_the_calendar_never_warns_further_ahead_of_a_deadline_than_the_at_risk_h
             due = CAL.add_working_days(start, days)
             lead = max(lead, due - CAL.warn_at(start, due))
     assert timedelta(days=4) < lead < AT_RISK_HORIZON
+
+
+def test_a_pages_escalation_levels_equal_the_level_of_each_deadline_across_christmas_and_easter() -> None:
+    from engine.queries.sla import _levels
+    for now in (datetime(2026, 12, 29, 17, 0, tzinfo=LONDON), datetime(2026, 12, 31, 9, 0, tzinfo=LONDON),
+                datetime(2027, 3, 30, 16, 59, tzinfo=LONDON), datetime(2027, 4, 1, 12, 0, tzinfo=LONDON)):
+        level = _levels(now, CAL)
+        for minutes in range(0, 20 * 24 * 60, 37):
+            due = now - timedelta(minutes=minutes - 60)
+            assert level(due) == escalation_level(due, now, CAL), (now, due)
