@@ -1,6 +1,7 @@
 """p50 and p95 of every list at 10 k, 100 k and 1 M human-task rows: the task queue with every filter and cursor
 pages 1, 2 and 20, the managers' breaches and at-risk lists (a MASH manager's lanes and every lane), a
-case's history; and a year of indicators and of the per-step summary (3 rounds each).
+case's history; and a year of indicators and of the per-step summary, and the dashboard's open-work counts
+(3 rounds each).
 
     .venv/bin/python -m bench.lists [--url postgresql://…] [--sizes 10000,100000,1000000]
 
@@ -29,7 +30,7 @@ from engine.access import Actor
 from engine.db import Database
 from engine.models import NO_DEADLINE, AuditEvent, HumanTask
 from engine.queries.indicators import compute_indicators, sla_summary
-from engine.queries.sla import SlaFilter, list_at_risk, list_breaches
+from engine.queries.sla import SlaFilter, count_open_work, list_at_risk, list_breaches
 from engine.queries.tasks import TaskFilter, list_tasks_for_actor
 
 NOW = T0 + timedelta(days=180)
@@ -118,10 +119,12 @@ def _lists(db: Database, case_id: str) -> dict[str, Any]:
 
 
 def _reports() -> dict[str, Any]:
-    """A year of the statutory indicators (with the cases behind them) and of the per-step summary."""
+    """A year of the statutory indicators (with the cases behind them) and of the per-step summary, and the
+    dashboard's open-work counts."""
     year = (NOW - timedelta(days=365), NOW)
     return {"indicators, a year (head)": lambda session: compute_indicators(session, HEAD, *year),
-            "summary, a year (head)": lambda session: sla_summary(session, HEAD, *year, NOW)}
+            "summary, a year (head)": lambda session: sla_summary(session, HEAD, *year, NOW),
+            "open-work counts (head)": lambda session: count_open_work(session, HEAD, NOW)}
 
 
 def _read(db: Database, report: Any) -> None:

@@ -281,8 +281,21 @@ def case_listed(actor: Actor, case_id: ColumnElement[str] | InstrumentedAttribut
     One lookup of the case by primary key per row read, so an index-ordered list stays O(page)."""
     if actor.has(Role.AUDITOR):
         return true()
+    return ~exists().where(_LISTED_CASE.id == case_id, *_hidden_case(actor))
+
+
+def case_reported(actor: Actor, case_id: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
+    """`case_listed` for reports that read every row of a range (summaries, indicators): the hidden restricted
+    cases are one uncorrelated set the database builds once, instead of a lookup of the case per row read."""
+    if actor.has(Role.AUDITOR):
+        return true()
+    return case_id.not_in(select(_LISTED_CASE.id).where(*_hidden_case(actor)))
+
+
+def _hidden_case(actor: Actor) -> list[ColumnElement[bool]]:
+    """Conditions on `_LISTED_CASE` true when it is restricted and the actor may not see it."""
     case, task = _LISTED_CASE, _LISTED_CASE_TASK
-    hidden: list[ColumnElement[bool]] = [case.id == case_id, case.restricted == true()]
+    hidden: list[ColumnElement[bool]] = [case.restricted == true()]
     if actor.opened_cases:
         hidden.append(case.id.not_in(sorted(actor.opened_cases)))
     if actor.has_any(LADO_SERVICE):
@@ -292,7 +305,7 @@ def case_listed(actor: Actor, case_id: ColumnElement[str] | InstrumentedAttribut
                                CaseRestriction.team.in_(sorted(actor.groups))))
     worked = exists().where(task.case_id == case.id, task.candidate_group.not_in(OUTSIDE_LANES),
                             or_(task.assignee == actor.username, task.completed_by == actor.username))
-    return ~exists().where(*hidden, ~named, ~worked)
+    return [*hidden, ~named, ~worked]
 
 
 def require_case_visible(session: Session, actor: Actor, case: Case | None) -> Case:

@@ -203,6 +203,10 @@ class HumanTask(Base):
         Index("ix_human_task_created", "created_at"),
         Index("ix_human_task_to_remind", "warn_at", sqlite_where=text("status = 'ready' AND reminded_at IS NULL"),
               postgresql_where=text("status = 'ready' AND reminded_at IS NULL")),
+        # The managers' open-work counts: ready tasks grouped by lane, process and step, read from the index alone.
+        Index("ix_human_task_open_work", "candidate_group", "process_key", "element_id", "sort_due", "warn_at",
+              "case_id", "name", "status", sqlite_where=text("status = 'ready'"),
+              postgresql_where=text("status = 'ready'")),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -20,7 +20,10 @@ Per form:
   (flagged `plan_over_two_years` when the plan started 24 months or more before it), with `cp_plan_ended`
   and `closed` (RC2/RC5/RC7) when no CIN plan follows (engine/plan_flags.py);
 - cin_plan_agreement / cin_plan_review: `cin_plan_started` / `cin_plan_ended` and `closed` (its reason,
-  RC7 if none).
+  RC7 if none);
+- LADO (for the T23–T25 reporting targets, engine/queries/lado_indicators.py): disciplinary_outcome (the
+  meeting's disciplinary strand) and employer_investigation (the employer route): `lado_disciplinary` (outcome,
+  hearing date, the employer's action); lado_outcome: `lado_outcome` (outcome).
 
 Assumptions (the domain does not settle them; VERIFY with the process owner): the referral date is the
 day the contact was received; a MASH decision of early help closes the referral as RC9 on the decision
@@ -65,6 +68,8 @@ class EventKind(StrEnum):
     CIN_PLAN_STARTED = "cin_plan_started"
     CIN_PLAN_ENDED = "cin_plan_ended"
     CLOSED = "closed"
+    LADO_DISCIPLINARY = "lado_disciplinary"
+    LADO_OUTCOME = "lado_outcome"
 
 
 K = EventKind
@@ -224,6 +229,15 @@ def _cin_plan_review(session: Session, case_id: str, data: dict[str, Any], now: 
     return [(K.CIN_PLAN_ENDED, day, {}), (K.CLOSED, day, {"reason": data.get("reason_for_closure") or "RC7"})]
 
 
+def _lado_disciplinary(session: Session, case_id: str, data: dict[str, Any], now: datetime) -> list[Fact]:
+    return [(K.LADO_DISCIPLINARY, london_day(now),
+             {"outcome": data.get("outcome"), "hearing_date": data.get("hearing_date"), "action": data.get("action")})]
+
+
+def _lado_outcome(session: Session, case_id: str, data: dict[str, Any], now: datetime) -> list[Fact]:
+    return [(K.LADO_OUTCOME, london_day(now), {"outcome": data.get("outcome")})]
+
+
 _PROJECTIONS: dict[str, Callable[[Session, str, dict[str, Any], datetime], list[Fact]]] = {
     "mash_decision": _mash_decision,
     "early_help_lead_professional": _early_help_started,
@@ -238,4 +252,7 @@ _PROJECTIONS: dict[str, Callable[[Session, str, dict[str, Any], datetime], list[
     "cp_conference_record": _conference,
     "cin_plan_agreement": _cin_plan_started,
     "cin_plan_review": _cin_plan_review,
+    "disciplinary_outcome": _lado_disciplinary,
+    "employer_investigation": _lado_disciplinary,
+    "lado_outcome": _lado_outcome,
 }

@@ -3,7 +3,8 @@ late timers fired. Plain reads of the projections (`human_task`, `process_instan
 
 An indicator counts the tasks of the element that carries its rule (`due_rule` on the task) — the
 numerator those done by their `due_at`, the denominator those in the period — and lists the cases
-behind both, so a figure can be drilled into. T26 (LADO resolution in 1, 3 and 12 months) is a
+behind both, so a figure can be drilled into. T23–T25 (LADO, by the route an allegation took) are read in
+engine/queries/lado_indicators.py. T26 (LADO resolution in 1, 3 and 12 months) is a
 reporting target with no per-task deadline: it compares each allegation's completion with the same
 day 1, 3 and 12 months after its referral reached the LADO (calendar months, domain §1).
 """
@@ -21,6 +22,10 @@ from engine import access
 from engine.access import Actor, Permission
 from engine.calendar import WorkingCalendar, default_calendar
 from engine.models import Case, HumanTask, InstanceStatus, ProcessDefinition, ProcessInstance, TaskStatus, Timer
+from engine.queries.lado_indicators import lado_route_indicators, measure
+from engine.queries.sla_summary import sla_summary
+
+__all__ = ["compute_indicators", "percentile", "sla_summary", "timer_lateness"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ def compute_indicators(session: Session, actor: Actor, start: datetime, end: dat
     results = [_task_indicator(session, actor, indicator, start, end)
                for indicator in INDICATORS if indicator.lane in lanes]
     if "lado" in lanes:
+        results.extend(lado_route_indicators(session, actor, start, end, default_calendar()))
         results.extend(_resolution_indicators(session, actor, start, end, default_calendar()))
     return results
 
@@ -77,24 +83,16 @@ def _task_indicator(session: Session, actor: Actor, indicator: Indicator, start:
              .where(HumanTask.process_key == indicator.process, HumanTask.element_id.in_(indicator.elements),
                     HumanTask.completed_at >= start, HumanTask.completed_at < end,
                     HumanTask.status == TaskStatus.COMPLETED, HumanTask.due_rule.in_(indicator.rules),
-                    HumanTask.due_at.is_not(None), access.case_listed(actor, HumanTask.case_id))
+                    HumanTask.due_at.is_not(None), access.case_reported(actor, HumanTask.case_id))
              .order_by(HumanTask.completed_at, HumanTask.id))
     cases = [{"case_id": case_id, "reference": reference, "due_at": due, "done_at": done, "on_time": _by(done, due)}
              for case_id, reference, due, done in session.execute(query)]
-    return _measure(indicator.key, indicator.title, cases)
+    return measure(indicator.key, indicator.title, cases)
 
 
 def _by(done: Any, due: Any) -> bool:
     """Done no later than due (both are set on every row these reports read)."""
     return bool(done <= due)
-
-
-def _measure(key: str, title: str, cases: list[dict[str, Any]]) -> dict[str, Any]:
-    numerator = sum(1 for case in cases if case["on_time"])
-    denominator = len(cases)
-    percent = round(100 * numerator / denominator, 1) if denominator else None
-    return {"key": key, "title": title, "numerator": numerator, "denominator": denominator, "percent": percent,
-            "cases": cases}
 
 
 def _resolution_indicators(session: Session, actor: Actor, start: datetime, end: datetime,
@@ -105,7 +103,7 @@ def _resolution_indicators(session: Session, actor: Actor, start: datetime, end:
              .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
              .where(ProcessDefinition.key == "lado_allegation", ProcessInstance.status == InstanceStatus.COMPLETED,
                     ProcessInstance.completed_at >= start, ProcessInstance.completed_at < end,
-                    access.case_listed(actor, ProcessInstance.case_id))
+                    access.case_reported(actor, ProcessInstance.case_id))
              .order_by(ProcessInstance.completed_at, ProcessInstance.id))
     rows = session.execute(query).all()
     results = []
@@ -115,42 +113,8 @@ def _resolution_indicators(session: Session, actor: Actor, start: datetime, end:
             due = calendar.add_calendar_months(started, months)
             cases.append({"case_id": case_id, "reference": reference, "due_at": due, "done_at": done,
                           "on_time": _by(done, due)})
-        results.append(_measure(f"T26_{months}m", f"Allegations resolved within {months} month(s)", cases))
+        results.append(measure(f"T26_{months}m", f"Allegations resolved within {months} month(s)", cases))
     return results
-
-
-def sla_summary(session: Session, actor: Actor, start: datetime, end: datetime, now: datetime) -> list[dict[str, Any]]:
-    """Per process and step, over tasks created in [start, end) in the actor's lanes: how many are open (not yet
-    due), done on time and breached (done late or open past due), and the median and 90th percentile of
-    working days taken by those done."""
-    access.require(actor, Permission.READ_SLA)
-    query = (select(HumanTask.process_key, HumanTask.element_id, HumanTask.name, HumanTask.status,
-                    HumanTask.created_at, HumanTask.completed_at, HumanTask.due_at)
-             .where(HumanTask.created_at >= start, HumanTask.created_at < end,
-                    HumanTask.candidate_group.in_(sorted(access.managed_lanes(actor))),
-                    HumanTask.status != TaskStatus.CANCELLED, access.case_listed(actor, HumanTask.case_id)))
-    steps: dict[tuple[str, str], dict[str, Any]] = {}
-    calendar = default_calendar()
-    for process, step, name, status, created, completed, due in session.execute(query):
-        entry = steps.setdefault((process, step), {"process": process, "step": step, "name": name, "open": 0,
-                                                   "on_time": 0, "breached": 0, "taken": []})
-        entry[_standing(status, completed, due, now)] += 1
-        if completed is not None:
-            entry["taken"].append(calendar.working_days_between(created, completed))
-    return [_summarised(entry) for _, entry in sorted(steps.items())]
-
-
-def _standing(status: str, completed: datetime | None, due: datetime | None, now: datetime) -> str:
-    """breached (done late, or still open past its deadline), open (not yet due), or on_time."""
-    if due is not None and (completed or now) > due:
-        return "breached"
-    return "open" if status == TaskStatus.READY else "on_time"
-
-
-def _summarised(entry: dict[str, Any]) -> dict[str, Any]:
-    taken = entry.pop("taken")
-    return {**entry, "completed": len(taken), "median_working_days": percentile(taken, 0.5),
-            "p90_working_days": percentile(taken, 0.9)}
 
 
 def timer_lateness(session: Session, actor: Actor, start: datetime, end: datetime) -> dict[str, Any]:

@@ -5,11 +5,24 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import CompoundSelect, Select, func, select, tuple_, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Executable,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    select,
+    tuple_,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 import forms
@@ -72,37 +85,65 @@ def queue_queries(actor: Actor, wanted: TaskFilter, now: datetime, limit: int,
     the queue index (with the process in it when one is asked for). Several groups are several ranges,
     read in one UNION ALL by `first_rows`: each range is read in index order, so the database sorts nothing.
     """
+    ranges, values = _prepared_queue(actor, wanted, now, limit, after)
+    return ranges.bound(values)
+
+
+@dataclass(frozen=True)
+class _QueueShape:
+    groups: tuple[str, ...]
+    assigned_to_me: bool
+    status: str
+    process: bool
+    overdue: bool
+    step: bool
+    due_before: bool
+    after: bool
+
+
+def _prepared_queue(actor: Actor, wanted: TaskFilter, now: datetime, limit: int,
+                    after: tuple[datetime, str] | None) -> tuple[Ranges, dict[str, Any]]:
     if wanted.group is not None and wanted.group not in actor.groups:
         raise Forbidden(f"you are not a member of the group {wanted.group}")
-    groups = [wanted.group] if wanted.group else sorted(actor.groups)
-    if wanted.assigned_to_me:
+    groups = (wanted.group,) if wanted.group else tuple(sorted(actor.groups))
+    shape = _QueueShape(groups, wanted.assigned_to_me, wanted.status, bool(wanted.process), wanted.overdue,
+                        bool(wanted.step), wanted.due_before is not None, after is not None)
+    values: dict[str, Any] = {"limit": limit, "now": now, "process_key": wanted.process, "element_id": wanted.step,
+                              "due_before": wanted.due_before}
+    if after is not None:
+        values["after_due"], values["after_id"] = after
+    return _queue_ranges(actor, shape), values
+
+
+@lru_cache(maxsize=1024)
+def _queue_ranges(actor: Actor, shape: _QueueShape) -> Ranges:
+    """The queue's ranges for one actor and shape of filter, built once with bind parameters for its values."""
+    if shape.assigned_to_me:
         ranges = [HumanTask.assignee == actor.username]
     else:
-        ranges = [HumanTask.candidate_group == group for group in groups]
-    return [_ranged(_filtered(actor, wanted, now, groups).where(where), after, limit) for where in ranges]
+        ranges = [HumanTask.candidate_group == group for group in shape.groups]
+    query = _filtered(actor, shape)
+    if shape.after:
+        query = query.where(tuple_(HumanTask.sort_due, HumanTask.id) > tuple_(
+            bindparam("after_due", type_=HumanTask.sort_due.type), bindparam("after_id", type_=String())))
+    query = query.order_by(HumanTask.sort_due, HumanTask.id).limit(bindparam("limit", type_=Integer()))
+    return Ranges.of([query.where(where) for where in ranges])
 
 
-def _filtered(actor: Actor, wanted: TaskFilter, now: datetime, groups: list[str]) -> Select[HumanTask]:
-    query = select(HumanTask).where(HumanTask.status == wanted.status,
+def _filtered(actor: Actor, shape: _QueueShape) -> Select[HumanTask]:
+    query = select(HumanTask).where(HumanTask.status == shape.status,
                                     HumanTask.personal.is_(False) | (HumanTask.assignee == actor.username))
-    if wanted.assigned_to_me:
-        query = query.where(HumanTask.candidate_group.in_(groups))
-    if wanted.process:
-        query = query.where(HumanTask.process_key == wanted.process)
-    if wanted.overdue:
-        query = query.where(HumanTask.sort_due < now)
-    if wanted.step:
-        query = query.where(HumanTask.element_id == wanted.step)
-    if wanted.due_before is not None:
-        query = query.where(HumanTask.sort_due < wanted.due_before)
+    if shape.assigned_to_me:
+        query = query.where(HumanTask.candidate_group.in_(shape.groups))
+    if shape.process:
+        query = query.where(HumanTask.process_key == bindparam("process_key"))
+    if shape.overdue:
+        query = query.where(HumanTask.sort_due < bindparam("now"))
+    if shape.step:
+        query = query.where(HumanTask.element_id == bindparam("element_id"))
+    if shape.due_before:
+        query = query.where(HumanTask.sort_due < bindparam("due_before"))
     return query
-
-
-def _ranged(query: Select[HumanTask], after: tuple[datetime, str] | None,
-            limit: int) -> Select[HumanTask]:
-    if after is not None:
-        query = query.where(tuple_(HumanTask.sort_due, HumanTask.id) > tuple_(*after))
-    return query.order_by(HumanTask.sort_due, HumanTask.id).limit(limit)
 
 
 def ranges_union(queries: list[Select[HumanTask]]) -> CompoundSelect:
@@ -110,7 +151,8 @@ def ranges_union(queries: list[Select[HumanTask]]) -> CompoundSelect:
     order and limited, the ranges joined by UNION ALL. No ORDER BY over the union: the database neither sorts
     nor merges (SQLite would sort each arm again); the caller orders the at most ranges × page keys."""
     arms = [query.with_only_columns(HumanTask.sort_due, HumanTask.id).subquery() for query in queries]
-    return union_all(*(select(arm.c.sort_due, arm.c.id) for arm in arms))
+    # The keys are only ordered here: the stored form orders as the instants do, so it is read as it is.
+    return union_all(*(select(type_coerce(arm.c.sort_due, String()).label("sort_due"), arm.c.id) for arm in arms))
 
 
 def first_rows(session: Session, queries: list[Select[HumanTask]], limit: int) -> list[HumanTask]:
@@ -127,12 +169,48 @@ def first_rows(session: Session, queries: list[Select[HumanTask]], limit: int) -
     return [rows[task_id] for task_id in ids]
 
 
+_BY_IDS = select(HumanTask).where(HumanTask.id.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass(frozen=True)
+class Ranges:
+    """Several (sort_due, id)-ordered ranges built once with bind parameters for their values, and the statement
+    `first_rows` sends for them. Building a statement and working out its cache key costs more than reading a
+    page, so a list keeps these per shape and only binds the values of each call."""
+
+    queries: tuple[Select[HumanTask], ...]
+    sent: Executable | None
+
+    @classmethod
+    def of(cls, queries: list[Select[HumanTask]]) -> Ranges:
+        if len(queries) > 1:
+            return cls(tuple(queries), ranges_union(queries))
+        return cls(tuple(queries), queries[0] if queries else None)
+
+    def bound(self, values: dict[str, Any]) -> list[Select[HumanTask]]:
+        """The ranges with `values` bound (what the query-plan test reads)."""
+        return [query.params(values) for query in self.queries]
+
+
+def read_ranges(session: Session, ranges: Ranges, values: dict[str, Any], limit: int) -> list[HumanTask]:
+    """`first_rows` of prepared ranges, with `values` for their bind parameters."""
+    if ranges.sent is None:
+        return []
+    if len(ranges.queries) == 1:
+        return list(session.scalars(ranges.sent, values))
+    keys = sorted(tuple(key) for key in session.execute(ranges.sent, values))
+    ids = [task_id for _, task_id in keys[:limit]]
+    rows = {task.id: task for task in session.scalars(_BY_IDS, {"ids": ids})}
+    return [rows[task_id] for task_id in ids]
+
+
 def list_tasks_for_actor(
     session: Session, actor: Actor, wanted: TaskFilter, now: datetime, limit: int = 50, cursor: str | None = None
 ) -> TaskPage:
     """One page of the actor's queue, soonest deadline first (tasks with no deadline last)."""
     after = decode_cursor(cursor) if cursor else None
-    rows = first_rows(session, queue_queries(actor, wanted, now, limit + 1, after), limit + 1)
+    ranges, values = _prepared_queue(actor, wanted, now, limit + 1, after)
+    rows = read_ranges(session, ranges, values, limit + 1)
     more = len(rows) > limit
     items = rows[:limit]
     return TaskPage(items, encode_cursor(items[-1]) if more and items else None)
@@ -179,6 +257,8 @@ def _current_data(session: Session, task: HumanTask, now: datetime) -> dict[str,
 def count_open_tasks_for_actor(session: Session, actor: Actor, now: datetime) -> int:
     """How many ready tasks the actor's queues hold (the header's count)."""
     groups = sorted(actor.groups)
-    query = (_filtered(actor, TaskFilter(), now, groups).where(HumanTask.candidate_group.in_(groups))
-             .with_only_columns(func.count(HumanTask.id)))
+    query = (select(func.count(HumanTask.id))
+             .where(HumanTask.status == TaskStatus.READY,
+                    HumanTask.personal.is_(False) | (HumanTask.assignee == actor.username),
+                    HumanTask.candidate_group.in_(groups)))
     return int(session.scalar(query) or 0)

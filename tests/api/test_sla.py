@@ -16,7 +16,7 @@ from sqlalchemy import insert
 from engine import accounts, runtime
 from engine.calendar import LONDON, default_calendar
 from engine.db import Database
-from engine.models import Case, HumanTask, ProcessDefinition, ProcessInstance, Timer, new_id
+from engine.models import Case, CaseEvent, HumanTask, ProcessDefinition, ProcessInstance, Timer, new_id
 from engine.queries.sla import AT_RISK_HORIZON, escalation_level, level_cutoff
 from tests.api.helpers import open_referral
 from tests.api_client import ApiClient
@@ -141,7 +141,61 @@ def _done(db: Database, process: str, element: str, rule: str, n: int, late: boo
     return case_id
 
 
-def test_the_statutory_indicators_match_a_hand_computed_fixture_of_forty_cases(
+def _outcome_task(db: Database, case_id: str, instance_id: str, form: str, done_at: datetime,
+                  details: dict[str, Any] | None = None) -> None:
+    """A completed LADO task of `form`; with `details`, the case event its submission projects."""
+    row = _task(db, case_id, instance_id, "lado", done_at, process_key="lado_allegation", element_id=form,
+                form_key=form, due_rule=None, status="completed", completed_at=done_at)
+    if details is not None:
+        kind = {"lado_outcome": "lado_outcome", "disciplinary_outcome": "lado_disciplinary"}[form]
+        with db.unit_of_work() as session:
+            session.add(CaseEvent(case_id=case_id, kind=kind, on_date=done_at.date(), details=details, source=form,
+                                  task_id=row["id"], recorded_at=done_at))
+
+
+def _allegations_by_route(db: Database, n: int) -> int:
+    """T23–T25 cases, referred Mon 1 June 2026 10:00 and considered at 14:00 the same day: T23 due Mon 8 June
+    17:00 (5 WD from the referral); T24 Thu 4 June 17:00 (3 WD), T25 Mon 22 June 17:00 (15 WD from the
+    consideration). Returns the last case number used."""
+    referred, considered = london(2026, 6, 1, 10), london(2026, 6, 1, 14)
+    # T23 (outcome, closed at, police strand?): on time, on time, late, late; then two left out.
+    for outcome, closed, police in (("false", london(2026, 6, 5, 12), False),
+                                    ("malicious", london(2026, 6, 8, 16), False),
+                                    ("unfounded", london(2026, 6, 9, 10), False),
+                                    ("unsubstantiated", london(2026, 6, 11, 10), False),
+                                    ("substantiated", london(2026, 6, 5, 12), False),  # not unfounded
+                                    ("false", london(2026, 6, 5, 12), True)):  # it was investigated
+        n += 1
+        case_id, instance_id = _case(db, n, "lado_allegation", started=referred, completed=closed)
+        _outcome_task(db, case_id, instance_id, "lado_outcome", closed, {"outcome": outcome})
+        if police:
+            _outcome_task(db, case_id, instance_id, "police_strand_outcome", closed - timedelta(days=1))
+    # T24 and T25 (outcome, recorded at, hearing date, police strand?).
+    for outcome, recorded, hearing, police in (
+            ("no_action", london(2026, 6, 3, 12), None, False),                      # T24 on time
+            ("management_advice", london(2026, 6, 4, 16), None, False),              # T24 on time
+            ("no_action", london(2026, 6, 5, 9), None, False),                       # T24 late
+            ("management_advice", london(2026, 6, 3, 12), None, True),               # police: left out
+            ("written_warning", london(2026, 6, 19, 18), "2026-06-19", False),       # T25 on time
+            ("dismissal", london(2026, 6, 23, 9), "2026-06-22", False),              # T25 on time (that day)
+            ("final_warning", london(2026, 6, 24, 9), "2026-06-23", False),          # T25 late
+            ("written_warning", london(2026, 6, 19, 9), None, False),                # no hearing: left out
+            ("dismissal", london(2026, 6, 19, 9), "2026-06-19", True)):              # police: left out
+        n += 1
+        case_id, instance_id = _case(db, n, "lado_allegation", started=referred)
+        _outcome_task(db, case_id, instance_id, "lado_initial_consideration", considered)
+        _outcome_task(db, case_id, instance_id, "disciplinary_outcome", recorded,
+                      {"outcome": outcome, "hearing_date": hearing})
+        if police:
+            _outcome_task(db, case_id, instance_id, "police_strand_outcome", recorded)
+    return n
+
+
+def london(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=LONDON)  # type: ignore[misc]
+
+
+def test_the_statutory_indicators_match_a_hand_computed_fixture_of_forty_eight_cases(
     managers: ApiClient, db: Database, clock: Clock
 ) -> None:
     _move_to(managers, db, clock, datetime(2026, 12, 31, 12, 0, tzinfo=LONDON))
@@ -168,17 +222,23 @@ def test_the_statutory_indicators_match_a_hand_computed_fixture_of_forty_cases(
         n += 1
         _case(db, n, "lado_allegation", started=referred,
               completed=referred + timedelta(days=days + 30 * months_later))
-    assert n >= 30
+    n = _allegations_by_route(db, n)
+    assert n >= 45
 
     figures = managers.get("/api/v1/sla/indicators", "hos", query_string={"from": "2026-01-01", "to": "2026-12-31"})
     got = {i["key"]: (i["numerator"], i["denominator"], i["percent"]) for i in figures["indicators"]}
+    # T26 also counts the six allegations closed in June for T23, each within a month of its referral.
     assert got == {"T1": (6, 8, 75.0), "T10": (4, 6, 66.7), "T13": (5, 5, 100.0), "T15_T16": (3, 4, 75.0),
-                   "T21": (3, 5, 60.0), "T26_1m": (1, 3, 33.3), "T26_3m": (2, 3, 66.7), "T26_12m": (3, 3, 100.0)}
+                   "T21": (3, 5, 60.0), "T23": (2, 4, 50.0), "T24": (2, 3, 66.7), "T25": (2, 3, 66.7),
+                   "T26_1m": (7, 9, 77.8), "T26_3m": (8, 9, 88.9), "T26_12m": (9, 9, 100.0)}
     by_key = {i["key"]: i for i in figures["indicators"]}
     assert {c["case_id"] for c in by_key["T1"]["cases"]} == expected_cases["T1"]
     assert sum(1 for c in by_key["T10"]["cases"] if not c["on_time"]) == 2
     lado_only = managers.get("/api/v1/sla/indicators", "lou", query_string={"from": "2026-01-01", "to": "2026-12-31"})
-    assert [i["key"] for i in lado_only["indicators"]] == ["T21", "T26_1m", "T26_3m", "T26_12m"]
+    assert [i["key"] for i in lado_only["indicators"]] == ["T21", "T23", "T24", "T25", "T26_1m", "T26_3m", "T26_12m"]
+    late = {key: [c["reference"] for c in by_key[key]["cases"] if not c["on_time"]] for key in ("T23", "T24", "T25")}
+    assert late == {"T23": ["FIX-lado-0036", "FIX-lado-0037"], "T24": ["FIX-lado-0042"], "T25": ["FIX-lado-0046"]}
+    assert by_key["T25"]["cases"][1]["done_at"] == "2026-06-22T16:00:00+00:00"  # the end of the hearing day
 
 
 def test_the_summary_counts_open_on_time_and_breached_with_working_days_taken(
@@ -221,3 +281,13 @@ def test_the_calendar_never_warns_further_ahead_of_a_deadline_than_the_at_risk_h
             due = CAL.add_working_days(start, days)
             lead = max(lead, due - CAL.warn_at(start, due))
     assert timedelta(days=4) < lead < AT_RISK_HORIZON
+
+
+def test_a_pages_escalation_levels_equal_the_level_of_each_deadline_across_christmas_and_easter() -> None:
+    from engine.queries.sla import _levels
+    for now in (datetime(2026, 12, 29, 17, 0, tzinfo=LONDON), datetime(2026, 12, 31, 9, 0, tzinfo=LONDON),
+                datetime(2027, 3, 30, 16, 59, tzinfo=LONDON), datetime(2027, 4, 1, 12, 0, tzinfo=LONDON)):
+        level = _levels(now, CAL)
+        for minutes in range(0, 20 * 24 * 60, 37):
+            due = now - timedelta(minutes=minutes - 60)
+            assert level(due) == escalation_level(due, now, CAL), (now, due)

@@ -21,7 +21,7 @@ from engine.notifications.outbox import outbox_query
 from engine.notifications.reads import notifications_query
 from engine.notifications.reminders import reminders_query
 from engine.queries.audit import audit_search_query
-from engine.queries.sla import SlaFilter, at_risk_queries, breach_queries, open_queries
+from engine.queries.sla import SlaFilter, at_risk_queries, breach_queries, open_queries, open_work_query
 from engine.queries.tasks import TaskFilter, queue_queries, ranges_union
 from engine.runtime.timers import due_timers_query
 from tests.query_plans import plan_of, planning_session, sorts_or_scans
@@ -68,6 +68,7 @@ def _lists() -> dict[str, list[Executable]]:
         lists[f"open tasks, {name}"] = _as_sent(open_queries(HEAD, sla, 51, AFTER))
     lists["breaches, a MASH manager's lanes, first page"] = _as_sent(breach_queries(MASH_MANAGER, SlaFilter(), NOW, 51))
     lists["at risk, a MASH manager's lanes, first page"] = _as_sent(at_risk_queries(MASH_MANAGER, SlaFilter(), NOW, 51))
+    lists["open-work counts, every lane"] = [open_work_query(HEAD, NOW)]
     lists["notifications"] = [notifications_query(SCREENER, False, 51)]
     lists["unread notifications"] = [notifications_query(SCREENER, True, 51)]
     lists["case history"] = [select(AuditEvent).where(AuditEvent.case_id == AFTER[1]).order_by(AuditEvent.seq)]
@@ -92,6 +93,15 @@ def test_each_list_is_read_in_index_order_without_sorting_or_scanning(db: Databa
             plan = plan_of(session, query)
             assert sorts_or_scans(plan, table) == [], plan
             assert any("ix_" in line or "pk" in line.lower() for line in plan), plan
+
+
+def test_the_open_work_counts_read_only_their_covering_index_in_its_order(db: Database) -> None:
+    with planning_session(db) as session:
+        plan = plan_of(session, open_work_query(HEAD, NOW))
+    assert any("ix_human_task_open_work" in line for line in plan), plan
+    if not db.is_postgres:
+        assert any("COVERING INDEX ix_human_task_open_work" in line for line in plan), plan
+        assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
 def test_a_list_over_several_lanes_is_one_union_of_index_ordered_ranges() -> None:
