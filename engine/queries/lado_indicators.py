@@ -46,7 +46,7 @@ NO_FORMAL_DISCIPLINE = frozenset({"no_action", "management_advice"})
 # The forms that show a police or employer investigation ran: the meeting's strands and the routes of their own.
 POLICE_FORMS = ("police_strand_outcome", "police_investigation")
 EMPLOYER_FORMS = ("disciplinary_outcome", "employer_investigation")
-INVESTIGATED = "investigation"  # employer_investigation.action: a disciplinary investigation first (neither T24 nor T25)
+INVESTIGATED = "investigation"  # employer_investigation.action: investigated first (neither T24 nor T25)
 CONSIDERATION = "lado_initial_consideration"
 T23_DAYS, T24_DAYS, T25_DAYS = 5, 3, 15
 
