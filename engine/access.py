@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from engine.errors import Forbidden, NotFound
@@ -134,14 +134,16 @@ _MASH_LANES = frozenset({"referrer", "mash_business_support", "mash_screener", *
 _CHILD_PROTECTION_LANES = frozenset({"social_worker", "team_manager", "core_group", "cp_unit", "cp_chair",
                                      "conference_member", "mash_partner_police"})
 _LADO_LANES = frozenset({"lado", "lado_manager", "employer_case_manager", "dsl", "hr", "mash_partner_police"})
-# The lanes (groups) whose deadlines each manager answers for (domain §7); senior managers answer for all.
+# The lanes (groups) whose deadlines each manager answers for (domain §7). Senior managers answer for the
+# children's services lanes; LADO work reaches them only as the ladder's own tasks (domain §9.3: LADO cases are
+# visible only to the LADO service and named participants).
 MANAGED_LANES: dict[str, frozenset[str]] = {
     Role.MASH_MANAGER: _MASH_LANES,
     Role.TEAM_MANAGER: _CHILD_PROTECTION_LANES,
     Role.CP_UNIT: frozenset({"cp_unit", "cp_chair", "conference_member", "core_group"}),
     Role.LADO_MANAGER: _LADO_LANES,
-    Role.SERVICE_MANAGER: _MASH_LANES | _CHILD_PROTECTION_LANES | _LADO_LANES,
-    Role.HEAD_OF_SERVICE: _MASH_LANES | _CHILD_PROTECTION_LANES | _LADO_LANES,
+    Role.SERVICE_MANAGER: _MASH_LANES | _CHILD_PROTECTION_LANES,
+    Role.HEAD_OF_SERVICE: _MASH_LANES | _CHILD_PROTECTION_LANES,
 }
 
 
@@ -275,9 +277,10 @@ _LISTED_CASE_TASK = aliased(HumanTask, name="listed_case_task")
 
 
 def case_listed(actor: Actor, case_id: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
-    """`case_visible` for restricted cases as SQL, for lists and counts across cases (the SLA lists and
-    reports): true unless the row's case is restricted and the actor may not see it. Lane membership is what
-    puts a row in such a list; this only takes out the restricted cases the record rules keep from the actor.
+    """`case_visible` for sensitive cases as SQL, for lists and counts across cases (the SLA lists and
+    reports): true unless the row's case is restricted or an allegation and the actor may not see it. Lane
+    membership is what puts a row in such a list; this only takes out the sensitive cases the record rules keep
+    from the actor.
     One lookup of the case by primary key per row read, so an index-ordered list stays O(page)."""
     if actor.has(Role.AUDITOR):
         return true()
@@ -293,16 +296,18 @@ def case_reported(actor: Actor, case_id: ColumnElement[str] | InstrumentedAttrib
 
 
 def _hidden_case(actor: Actor) -> list[ColumnElement[bool]]:
-    """Conditions on `_LISTED_CASE` true when it is restricted and the actor may not see it."""
+    """Conditions on `_LISTED_CASE` true when the case is sensitive (restricted, or an allegation: domain §9.3,
+    LADO cases are visible only to the LADO service and named participants) and the actor may not see it."""
     case, task = _LISTED_CASE, _LISTED_CASE_TASK
-    hidden: list[ColumnElement[bool]] = [case.restricted == true()]
+    hidden: list[ColumnElement[bool]] = [or_(case.restricted == true(), case.kind == CaseKind.ALLEGATION)]
     if actor.opened_cases:
         hidden.append(case.id.not_in(sorted(actor.opened_cases)))
     if actor.has_any(LADO_SERVICE):
         hidden.append(case.kind != CaseKind.ALLEGATION)
-    named = exists().where(CaseRestriction.case_id == case.id,
-                           or_(CaseRestriction.restricted_by == actor.username,
-                               CaseRestriction.team.in_(sorted(actor.groups))))
+    named = and_(case.restricted == true(),
+                 exists().where(CaseRestriction.case_id == case.id,
+                                or_(CaseRestriction.restricted_by == actor.username,
+                                    CaseRestriction.team.in_(sorted(actor.groups)))))
     worked = exists().where(task.case_id == case.id, task.candidate_group.not_in(OUTSIDE_LANES),
                             or_(task.assignee == actor.username, task.completed_by == actor.username))
     return [*hidden, ~named, ~worked]

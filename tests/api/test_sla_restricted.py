@@ -24,15 +24,15 @@ from tests.conftest import Clock
 from tests.factories import create_user
 
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=LONDON)
-USERS = {"mo": ["mash_manager"], "hos": ["head_of_service"]}
+USERS = {"mo": ["mash_manager"], "hos": ["head_of_service"], "sian": ["service_manager"], "lou": ["lado_manager"]}
 
 
-def _case(db: Database, reference: str, restricted_by: str | None = None) -> str:
+def _case(db: Database, reference: str, restricted_by: str | None = None, kind: str = "child") -> str:
     case_id, instance_id = new_id(), new_id()
     started = NOW - timedelta(days=5)
     with db.unit_of_work() as session:
         definition = session.query(ProcessDefinition).filter_by(key="mash_screening").one()
-        session.add(Case(id=case_id, reference=reference, kind="child", subject={"name": "X"},
+        session.add(Case(id=case_id, reference=reference, kind=kind, subject={"name": "X"},
                          restricted=restricted_by is not None, created_by="t", created_at=started))
         session.flush()
         if restricted_by:
@@ -117,3 +117,15 @@ def test_a_manager_who_worked_a_restricted_case_still_sees_its_deadlines(
         session.query(HumanTask).filter_by(case_id=cases["restricted"], element_id="screening_decision").update(
             {"completed_by": "mo"})
     assert _seen(api, "mo")["breaches"] == BOTH
+
+
+def test_an_allegation_is_neither_listed_nor_counted_outside_the_lado_service(
+    api: ApiClient, db: Database, cases: dict[str, str]
+) -> None:
+    """Domain §9.3: LADO cases are visible only to the LADO service and named participants, so an allegation's
+    deadline in a lane senior managers watch (here the screeners') stays out of their lists and counts."""
+    _case(db, "SLA-ALLEGATION", kind="allegation")
+
+    hidden = {"breaches": PLAIN_ONLY, "at risk": PLAIN_ONLY, "summary": (1, 1), "T1": (1, 1, PLAIN_ONLY)}
+    assert _seen(api, "hos") == _seen(api, "sian") == _seen(api, "mo") == hidden
+    assert _open_work(db, "hos") == {"open": 2, "at_risk": 1, "level_1": 1}
