@@ -131,6 +131,9 @@ def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., A
         # A new referral inside a case (an early help step-up) starts the MASH clock as a contact would.
         return calendar.clock_start(_as_datetime(received)).isoformat()
 
+    def in_office_hours(moment: str) -> bool:
+        return calendar.in_office_hours(_as_datetime(moment))
+
     def agency_requested(checks: Iterable[Mapping[str, Any]], *agencies: str) -> bool:
         return any(check.get("agency") in agencies for check in checks or ())
 
@@ -142,6 +145,7 @@ def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., A
         "due_for_rag": due_for_rag,
         "agency_requested": agency_requested,
         "clock_start": clock_start,
+        "in_office_hours": in_office_hours,
         "earliest": earliest,
         "working_days_between": working_days_between,
     }

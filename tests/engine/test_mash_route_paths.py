@@ -1,0 +1,167 @@
+"""The MASH routes before and around screening (domain §1, §3 steps 1, 2 and 5), driven through the runtime.
+
+Record & match: a child already open to an allocated social worker goes to that worker, not to screening.
+Out of hours: the Emergency Duty Team handles the urgent part, then MASH screens from the next working day.
+Consent: sought (the answer recorded later), refused (no partner checks), or overridden with its basis.
+Together with tests/api/test_mash_paths.py they take every sequence flow of bpmn/mash_screening.bpmn.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from engine import runtime
+from engine.access import Actor
+from engine.calendar import LONDON
+from engine.db import Database
+from engine.models import InstanceStatus, ProcessInstance
+from tests.conftest import Clock
+from tests.factories import CaseDriver, deploy, filled, referral
+
+REFERRER = Actor("rita", frozenset({"referrer"}))
+TEAM_MANAGER = Actor("tess", frozenset({"team_manager"}))
+LEO = {"name": "Leo Hughes", "dob": "2018-11-14", "sex": "male", "nhs_number": "9434765919"}  # the referral's child
+SATURDAY_NIGHT = datetime(2026, 5, 23, 2, 15, tzinfo=LONDON)
+# Mon 25 May 2026 is a bank holiday: the MASH opens again on Tue 26 May at 09:00 (domain §1).
+NEXT_OPENING = datetime(2026, 5, 26, 9, 0, tzinfo=LONDON)
+
+
+@pytest.fixture
+def deployed(db: Database, clock: Clock) -> None:
+    deploy(db, name="mash_screening.bpmn", now=clock())
+
+
+def refer(db: Database, at: datetime) -> CaseDriver:
+    case_id = runtime.open_case(db, process="mash_screening", subject=dict(LEO), data=referral(), actor=REFERRER,
+                                now=at)
+    return CaseDriver(db, case_id)
+
+
+def mash(case: CaseDriver) -> ProcessInstance:
+    (instance,) = [i for i in case.instances() if i.route and i.route[0]["id"] == "start_contact_received"]
+    return instance
+
+
+def route(case: CaseDriver) -> list[str]:
+    return [step["id"] for step in mash(case).route]
+
+
+def screening(**overrides: Any) -> dict[str, Any]:
+    checks = [{"agency": "police", "requested_at": "2026-05-22T10:45:00+01:00"}]
+    return filled("mash_screening", immediate_danger=False, partner_checks=checks, **overrides)
+
+
+# --- record & match ---------------------------------------------------------------------------------------
+
+
+def test_a_child_open_to_an_allocated_worker_goes_to_that_worker_not_to_screening(
+        db: Database, clock: Clock, deployed: None) -> None:
+    deploy(db, name="cin_assessment.bpmn", now=clock())
+    open_case_id = runtime.open_case(db, process="cin_assessment", subject=dict(LEO),
+                                     data=filled("cin_assessment_request"), actor=TEAM_MANAGER, now=clock())
+    CaseDriver(db, open_case_id).complete("allocate_assessment", filled("assessment_allocation"),
+                                          clock.advance(hours=1))
+
+    case = refer(db, clock.advance(hours=1))
+
+    task = case.task("allocated_worker_review")
+    assert (case.ready_elements(), task.candidate_group) == (["allocated_worker_review"], "social_worker")
+    case.complete("allocated_worker_review", filled("allocated_worker_review"), clock.advance(hours=2))
+    instance = mash(case)
+    assert (instance.status, instance.outcome) == (InstanceStatus.COMPLETED, "open_to_allocated_worker")
+    assert route(case) == ["start_contact_received", "gw_office_hours", "gw_hours_merge", "gw_open_case",
+                           "allocated_worker_review", "end_open_case"]
+
+
+def test_a_child_whose_only_other_case_has_no_allocated_worker_is_screened(
+        db: Database, clock: Clock, deployed: None) -> None:
+    refer(db, clock())  # Leo's first referral: open, but nobody allocated
+
+    case = refer(db, clock.advance(hours=1))
+
+    assert case.ready_elements() == ["screen_contact"]
+
+
+# --- out of hours: the emergency duty team ---------------------------------------------------------------
+
+
+def test_a_contact_out_of_hours_goes_to_edt_then_to_mash_on_the_next_working_day(
+        db: Database, clock: Clock, deployed: None) -> None:
+    case = refer(db, SATURDAY_NIGHT)
+    assert [(t.element_id, t.candidate_group) for t in case.ready()] == [("edt_response", "edt")]
+
+    case.complete("edt_response", filled("edt_response"), SATURDAY_NIGHT.replace(hour=3))
+    assert case.ready_elements() == []
+    assert case.fire_timers(datetime(2026, 5, 25, 12, 0, tzinfo=LONDON)) == 0  # bank holiday: still closed
+    assert case.fire_timers(NEXT_OPENING) == 1
+
+    assert case.ready_elements() == ["screen_contact"]
+    assert case.deadline("screen_contact") == (datetime(2026, 5, 27, 17, 0, tzinfo=LONDON), "T1")
+    assert route(case)[:6] == ["start_contact_received", "gw_office_hours", "edt_response", "gw_edt_danger",
+                               "timer_next_working_day", "gw_hours_merge"]
+
+
+def test_edt_finding_immediate_danger_starts_the_emergency_response_at_once(
+        db: Database, deployed: None) -> None:
+    case = refer(db, SATURDAY_NIGHT)
+    case.complete("edt_response", filled("edt_response", 1), SATURDAY_NIGHT.replace(hour=3))
+
+    assert case.ready_elements() == ["emergency_response"]
+    case.complete("emergency_response", filled("emergency_response"), SATURDAY_NIGHT.replace(hour=4))
+    assert mash(case).outcome == "immediate_protection"
+    assert "screen_contact" not in route(case)
+
+
+def test_a_contact_in_office_hours_skips_edt(db: Database, clock: Clock, deployed: None) -> None:
+    case = refer(db, clock())
+    assert case.ready_elements() == ["screen_contact"]
+    assert "edt_response" not in route(case)
+
+
+# --- consent as a gateway ----------------------------------------------------------------------------------
+
+
+def test_a_refused_consent_goes_to_the_decision_without_partner_checks(
+        db: Database, clock: Clock, deployed: None) -> None:
+    case = refer(db, clock())
+    case.complete("screen_contact", screening(consent="refused", without=("consent_override_reason",)),
+                  clock.advance(hours=1))
+
+    assert case.ready_elements() == ["screening_decision"]
+    assert "gw_partner_checks_needed" not in route(case)
+
+
+def test_consent_sought_waits_for_the_answer_and_a_given_consent_goes_to_partner_checks(
+        db: Database, clock: Clock, deployed: None) -> None:
+    case = refer(db, clock())
+    case.complete("screen_contact", screening(consent="sought", without=("consent_override_reason",)),
+                  clock.advance(hours=1))
+    assert case.ready_elements() == ["record_consent"]
+    assert case.deadline("record_consent") == (datetime(2026, 5, 26, 17, 0, tzinfo=LONDON), "T1")
+
+    case.complete("record_consent", filled("consent_record"), clock.advance(hours=1))
+    assert case.ready_elements() == ["partner_check_police"]
+
+
+@pytest.mark.parametrize(("answer", "next_task"), [(1, "partner_check_police"), (None, "screening_decision")])
+def test_a_refusal_after_consent_was_sought_is_overridden_with_its_basis_or_stops_the_checks(
+        db: Database, clock: Clock, deployed: None, answer: int | None, next_task: str) -> None:
+    case = refer(db, clock())
+    case.complete("screen_contact", screening(consent="sought", without=("consent_override_reason",)),
+                  clock.advance(hours=1))
+    data = filled("consent_record", 1) if answer is not None else filled("consent_record", consent="refused")
+    case.complete("record_consent", data, clock.advance(hours=1))
+
+    assert case.ready_elements() == [next_task]
+    assert route(case).count("gw_consent") == 2
+
+
+def test_a_refusal_overridden_at_screening_goes_to_partner_checks(db: Database, clock: Clock, deployed: None) -> None:
+    case = refer(db, clock())
+    case.complete("screen_contact", screening(consent="refused_overridden",
+                                              consent_override_basis="asking_would_put_child_at_risk"),
+                  clock.advance(hours=1))
+    assert case.ready_elements() == ["partner_check_police"]
