@@ -102,6 +102,11 @@ def _as_datetime(value: str | datetime) -> datetime:
     return moment
 
 
+def agency_requested(checks: Iterable[Mapping[str, Any]], *agencies: str) -> bool:
+    """Whether the screening asked any of `agencies` for a partner check."""
+    return any(check.get("agency") in agencies for check in checks or ())
+
+
 def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
     """The functions diagrams may call; each takes and returns ISO strings, as timers need."""
 
@@ -133,9 +138,6 @@ def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., A
 
     def in_office_hours(moment: str) -> bool:
         return calendar.in_office_hours(_as_datetime(moment))
-
-    def agency_requested(checks: Iterable[Mapping[str, Any]], *agencies: str) -> bool:
-        return any(check.get("agency") in agencies for check in checks or ())
 
     return {
         "add_working_days": add_working_days,

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from engine import runtime
 from engine.access import Actor
@@ -20,6 +22,7 @@ from engine.db import Database
 from engine.models import InstanceStatus, ProcessInstance
 from tests.conftest import Clock
 from tests.factories import CaseDriver, deploy, filled, referral
+from tests.strategies import submissions
 
 REFERRER = Actor("rita", frozenset({"referrer"}))
 TEAM_MANAGER = Actor("tess", frozenset({"team_manager"}))
@@ -165,3 +168,33 @@ def test_a_refusal_overridden_at_screening_goes_to_partner_checks(db: Database, 
                                               consent_override_basis="asking_would_put_child_at_risk"),
                   clock.advance(hours=1))
     assert case.ready_elements() == ["partner_check_police"]
+
+
+def _next_after_consent(screened: dict[str, Any], answer: dict[str, Any] | None) -> list[str]:
+    consent = answer["consent"] if answer else screened["consent"]
+    if consent == "sought":
+        return ["record_consent"]
+    agencies = {check["agency"] for check in screened.get("partner_checks", [])}
+    if consent == "refused" or not agencies:
+        return ["screening_decision"]
+    lanes = {"police": "police", "health": "health", "education": "education"}
+    return sorted({f"partner_check_{lanes.get(agency, 'other')}" for agency in agencies})
+
+
+def test_every_schema_valid_consent_answer_leads_on_and_a_refusal_never_reaches_partner_checks(
+        db: Database, clock: Clock, deployed: None) -> None:
+    @settings(max_examples=12, deadline=None, database=None, derandomize=True, phases=[Phase.generate],
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(st.data())
+    def walk(data: st.DataObject) -> None:
+        case = refer(db, clock())
+        screened = data.draw(submissions("mash_screening", {"immediate_danger": [False]}))
+        case.complete("screen_contact", screened, clock())
+        answer = None
+        if screened["consent"] == "sought":
+            assert case.ready_elements() == ["record_consent"]
+            answer = data.draw(submissions("consent_record"))
+            case.complete("record_consent", answer, clock())
+        assert case.ready_elements() == _next_after_consent(screened, answer)
+
+    walk()

@@ -249,7 +249,8 @@ def test_the_required_list_cases_cover_the_four_main_mash_forms() -> None:
 CONDITIONAL_CASES = [
     ("mash_screening", 0, [(["draft_danger_statement"], DELETE)], "/draft_danger_statement"),
     ("mash_screening", 1, [(["decision"], "strategy_discussion_s47")], "/draft_danger_statement"),
-    ("mash_screening", 1, [(["consent"], "refused_overridden"), (["consent_override_basis"], "significant_harm_suspected")],
+    ("mash_screening", 1,
+     [(["consent"], "refused_overridden"), (["consent_override_basis"], "significant_harm_suspected")],
      "/consent_override_reason"),
     ("mash_screening", 1, [(["consent"], "refused_overridden"), (["consent_override_reason"], "why")],
      "/consent_override_basis"),
