@@ -54,7 +54,7 @@ def route(case: CaseDriver) -> list[str]:
 
 def screening(**overrides: Any) -> dict[str, Any]:
     checks = [{"agency": "police", "requested_at": "2026-05-22T10:45:00+01:00"}]
-    return filled("mash_screening", immediate_danger=False, partner_checks=checks, **overrides)
+    return filled("mash_screening", **{"immediate_danger": False, "partner_checks": checks, **overrides})
 
 
 # --- record & match ---------------------------------------------------------------------------------------
@@ -198,3 +198,39 @@ def test_every_schema_valid_consent_answer_leads_on_and_a_refusal_never_reaches_
         assert case.ready_elements() == _next_after_consent(screened, answer)
 
     walk()
+
+
+# --- immediate danger, raised from any task -----------------------------------------------------------------
+
+
+def raise_danger(case: CaseDriver, element_id: str, at: datetime) -> None:
+    task = case.task(element_id)
+    worker = Actor(f"{task.candidate_group}_worker", frozenset({task.candidate_group}))
+    runtime.raise_immediate_danger(case.db, task.id, filled("immediate_danger_raised"), worker, at)
+
+
+@pytest.mark.parametrize("raised_at", ["screen_contact", "partner_check_police", "screening_decision"])
+def test_immediate_danger_raised_at_a_task_stops_the_screening_and_goes_to_emergency_response_and_head_of_service(
+        db: Database, clock: Clock, deployed: None, raised_at: str) -> None:
+    deploy(db, name="strategy_discussion.bpmn", now=clock())
+    case = refer(db, clock())
+    checks = [{"agency": a, "requested_at": "2026-05-22T10:45:00+01:00"} for a in ("police", "health")]
+    if raised_at != "screen_contact":
+        case.complete("screen_contact", screening(partner_checks=checks), clock.advance(hours=1))
+    if raised_at == "screening_decision":
+        case.complete("partner_check_police", filled("partner_check"), clock.advance(hours=1))
+        case.complete("partner_check_health", filled("partner_check", agency="health"), clock.advance(hours=1))
+
+    raise_danger(case, raised_at, clock.advance(minutes=5))
+
+    assert [(t.element_id, t.candidate_group) for t in case.ready()] == [
+        ("emergency_response_raised", "mash_manager"), ("head_of_service_immediate_danger", "head_of_service")]
+    assert not [t for t in case.timers() if t.fired_at is None and t.cancelled_at is None]
+    case.complete("emergency_response_raised", filled("emergency_response"), clock.advance(hours=1))
+    case.complete("head_of_service_immediate_danger", filled("immediate_danger_review"), clock.advance(hours=1))
+    instance = mash(case)
+    assert (instance.status, instance.outcome, instance.starts_process) == (
+        InstanceStatus.COMPLETED, "immediate_protection", "strategy_discussion")
+    assert {"start_immediate_danger", "end_danger_protection", "end_head_of_service_informed"} <= set(route(case))
+    assert "end_feedback_given" not in route(case)
+    assert case.ready_elements() == ["hold_strategy_discussion"]
