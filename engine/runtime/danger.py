@@ -40,7 +40,7 @@ def raise_immediate_danger(db: Database, task_id: str, data: dict[str, Any], act
     """Raise immediate danger from a ready task: the emergency route starts at once and the rest stops.
 
     The actor must be able to work the task (it is in their queue or claimed by them). A process with no
-    immediate-danger route is a conflict (409), and nothing is written.
+    immediate-danger route, or where it was raised already, is a conflict (409), and nothing is written.
     """
     with unit_of_work(db, now) as uow:
         task, instance = open_task_and_instance(uow, task_id, actor)
@@ -57,6 +57,8 @@ def raise_immediate_danger(db: Database, task_id: str, data: dict[str, Any], act
 
 def _raise(uow: UnitOfWork, instance: InstanceRow, workflow: BpmnWorkflow, task: TaskRow, raised: dict[str, Any],
            actor: Actor) -> None:
+    if workflow.get_active_subprocesses():
+        raise StaleState("immediate danger has already been raised in this process")
     before = uow.snapshot(instance, workflow)
     with step_failure(instance, task.element_id):
         try:
