@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
@@ -57,7 +58,7 @@ def raise_immediate_danger(db: Database, task_id: str, data: dict[str, Any], act
 
 def _raise(uow: UnitOfWork, instance: InstanceRow, workflow: BpmnWorkflow, task: TaskRow, raised: dict[str, Any],
            actor: Actor) -> None:
-    if workflow.get_active_subprocesses():
+    if _already_raised(workflow):
         raise StaleState("immediate danger has already been raised in this process")
     before = uow.snapshot(instance, workflow)
     with step_failure(instance, task.element_id):
@@ -70,6 +71,12 @@ def _raise(uow: UnitOfWork, instance: InstanceRow, workflow: BpmnWorkflow, task:
             start.data[SIGNAL] = raised
         _interrupt(workflow, {start.workflow.parent_task_id for start in started})
         advance(uow, instance, task.process_key, workflow, before, actor)
+
+
+def _already_raised(workflow: BpmnWorkflow) -> bool:
+    """An event sub-process has started (SpiffWorkflow may create one that still waits for its event)."""
+    return any(isinstance(task.task_spec, StartEvent) and task.state == TaskState.COMPLETED
+               for sub in workflow.subprocesses.values() for task in sub.get_tasks())
 
 
 def _interrupt(workflow: BpmnWorkflow, catching: set[Any]) -> None:

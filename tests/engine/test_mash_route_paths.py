@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from engine import runtime
 from engine.access import Actor
-from engine.calendar import LONDON
+from engine.calendar import LONDON, default_calendar
 from engine.db import Database
 from engine.models import InstanceStatus, ProcessInstance
 from tests.conftest import Clock
@@ -116,6 +116,13 @@ def test_edt_finding_immediate_danger_starts_the_emergency_response_at_once(
     case.complete("emergency_response", filled("emergency_response"), SATURDAY_NIGHT.replace(hour=4))
     assert mash(case).outcome == "immediate_protection"
     assert "screen_contact" not in route(case)
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True)
+@given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(LONDON)))
+def test_office_hours_are_exactly_when_the_mash_clock_starts_at_once(moment: datetime) -> None:
+    calendar = default_calendar()
+    assert calendar.in_office_hours(moment) == (calendar.clock_start(moment) == moment)
 
 
 def test_a_contact_in_office_hours_skips_edt(db: Database, clock: Clock, deployed: None) -> None:
