@@ -33,7 +33,7 @@ GOVUK = node_modules/govuk-frontend/dist/govuk
 MOJ = node_modules/@ministryofjustice/frontend/moj
 ESBUILD = node_modules/.bin/esbuild --bundle --minify --format=esm --target=es2020 --log-level=warning
 
-$(VENDOR)/.installed: node_modules/.installed api/assets/*.mjs api/assets/*.json
+$(VENDOR)/.installed: node_modules/.installed api/assets/*.mjs api/assets/*.json tools/build_modeler.mjs
 	mkdir -p $(VENDOR)/swagger-ui $(VENDOR)/assets $(VENDOR)/bpmn-js
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
 	   node_modules/swagger-ui-dist/swagger-ui-standalone-preset.js $(VENDOR)/swagger-ui/
@@ -44,7 +44,7 @@ $(VENDOR)/.installed: node_modules/.installed api/assets/*.mjs api/assets/*.json
 	$(ESBUILD) api/assets/app.mjs --outfile=$(VENDOR)/app.js
 	$(ESBUILD) api/assets/case.mjs --outfile=$(VENDOR)/case.js
 	$(ESBUILD) api/assets/version.mjs --outfile=$(VENDOR)/version.js
-	$(ESBUILD) api/assets/modeler.mjs --outfile=$(VENDOR)/modeler.js
+	node tools/build_modeler.mjs $(VENDOR)/modeler.js
 	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(VENDOR)/
 	$(ESBUILD) api/assets/dashboard.mjs --outfile=$(VENDOR)/dashboard.js
 	touch $@

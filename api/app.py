@@ -38,7 +38,9 @@ from api.pages.home import home_blp
 from api.pages.incidents import incident_pages
 from api.pages.notifications import notification_pages
 from api.pages.oidc import init_oidc
+from api.pages.people import person_pages
 from api.pages.referrals import referral_pages
+from api.pages.returns import return_pages
 from api.pages.tasks import task_pages
 from api.people.views import blp as people_blp
 from api.permissions import authorise, require_declared_rule
@@ -77,6 +79,8 @@ PAGE_BLUEPRINTS: list[tuple[PageBlueprint, Callable[[], Any]]] = [
     (task_pages, require_session),
     (referral_pages, require_session),
     (case_pages, require_session),
+    (person_pages, require_session),
+    (return_pages, require_session),
     (definition_pages, require_session),
     (incident_pages, require_session),
     (notification_pages, require_session),

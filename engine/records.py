@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from engine.conference_children import FORM as CONFERENCE_RECORD
+from engine.conference_children import check_child_decisions
 from engine.models import FamilyNetwork, ScaleRecord
 from engine.rows import Task
 from engine.statutory import has_case_events, record_case_events
@@ -20,7 +22,9 @@ from engine.unit_of_work import UnitOfWork
 
 def record_submission(uow: UnitOfWork, task: Task, data: dict[str, Any]) -> None:
     """Project the family network, scale ratings and statutory facts found in one submitted form
-    (most forms have none of them, and need no ORM session)."""
+    (most forms have none of them, and need no ORM session); a conference record must decide for every child."""
+    if task.form_key == CONFERENCE_RECORD:
+        check_child_decisions(uow.session, task.case_id, task.form_key, data)
     network = _family_network(task.form_key, data)
     if network is not None:
         _store_network(uow.session, task, network, uow.now)

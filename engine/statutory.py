@@ -14,8 +14,10 @@ Per form:
 - emergency_response: `emergency_protection` when police protection or an EPO was used;
 - strategy_discussion: `s47_started` (s47 single agency, joint, or legal action), ICPC target +15 WD (T10);
 - s47_outcome: `s47_concluded` (an ICPC is not required unless continuing risk of significant harm);
-- cp_conference_record: initial: `icpc`, with `cp_plan_started` (or `closed` RC8 for nfa); review:
-  `cp_review`, with `cp_plan_ended` and `closed` (RC2/RC5/RC7) when no CIN plan follows;
+- cp_conference_record: initial: `icpc`, with `cp_plan_started` (or `closed` RC8 for nfa), flagged
+  `second_or_subsequent_plan` when a child of the case had an earlier plan in any case; review: `cp_review`
+  (flagged `plan_over_two_years` when the plan started 24 months or more before it), with `cp_plan_ended`
+  and `closed` (RC2/RC5/RC7) when no CIN plan follows (engine/plan_flags.py);
 - cin_plan_agreement / cin_plan_review: `cin_plan_started` / `cin_plan_ended` and `closed` (its reason,
   RC7 if none).
 
@@ -37,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import LONDON, default_calendar
 from engine.models import CaseEvent
+from engine.plan_flags import current_plan_started, months_before, previous_plans
 from engine.rows import Task
 
 Fact = tuple[str, date, dict[str, Any]]
@@ -178,17 +181,21 @@ def _conference(session: Session, case_id: str, data: dict[str, Any], now: datet
     day = _day(data, "date", now)
     category = data.get("category")
     if data.get("type") == "review":
-        return _review(day, data, category)
+        started = current_plan_started(session, case_id, day)
+        long_plan = started is not None and started <= months_before(day, 24)
+        return _review(day, data, category, long_plan)
     facts: list[Fact] = [(K.ICPC, day, {"decision": data.get("decision"), "category": category})]
     if data.get("decision") == "cp_plan":
-        facts.append((K.CP_PLAN_STARTED, day, {"category": category}))
+        second = any(count > 0 for count in previous_plans(session, case_id, day).values())
+        facts.append((K.CP_PLAN_STARTED, day, {"category": category, "second_or_subsequent_plan": second}))
     elif data.get("decision") == "nfa":
         facts.append((K.CLOSED, day, {"reason": "RC8"}))
     return facts
 
 
-def _review(day: date, data: dict[str, Any], category: str | None) -> list[Fact]:
-    facts: list[Fact] = [(K.CP_REVIEW, day, {"review_decision": data.get("review_decision"), "category": category})]
+def _review(day: date, data: dict[str, Any], category: str | None, long_plan: bool) -> list[Fact]:
+    facts: list[Fact] = [(K.CP_REVIEW, day, {"review_decision": data.get("review_decision"), "category": category,
+                                             "plan_over_two_years": long_plan})]
     if data.get("review_decision") != "end_plan":
         return facts
     reason = data.get("end_plan_reason")

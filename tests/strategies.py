@@ -97,6 +97,9 @@ def field_values(key: str, name: str) -> st.SearchStrategy[Any]:
 
 
 STAMPS = {"author": "walker", "completed_at": "2026-05-22T10:30:00+01:00", "case_id": "case"}
+# Fields whose values must name the case's own records (a conference's decision for each child names the
+# case's children by person id: engine/conference_children.py refuses any other): never generated.
+CASE_BOUND = {("cp_conference_record", "child_decisions")}
 REPAIRS = 6
 
 
@@ -112,7 +115,7 @@ def submissions(draw: st.DrawFn, key: str, constraints: Constraints | None = Non
     required = set(schema.get("required", []))
     data: dict[str, Any] = {}
     for name in schema["properties"]:
-        if name in STAMPED_FIELDS:
+        if name in STAMPED_FIELDS or (key, name) in CASE_BOUND:
             continue
         if name in narrowed:
             data[name] = draw(st.sampled_from(narrowed[name]))

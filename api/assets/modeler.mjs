@@ -18,6 +18,7 @@ const modeler = new BpmnModeler({
   moddleExtensions: { spiffworkflow }
 })
 let pinned = []
+const KEPT = `sosflow-modeler:${window.location.pathname}${window.location.search}`
 
 function say (text) {
   status.textContent = text
@@ -97,8 +98,12 @@ async function send (action) {
   // As a file part, like an upload: a form field is capped far below the size a diagram may have.
   body.append('file', new Blob([xml], { type: 'application/xml' }), form.dataset.fileName)
   const response = await fetch(action, {
-    method: 'POST', body, credentials: 'same-origin', headers: { Accept: 'application/json' }
+    method: 'POST', body, credentials: 'same-origin', headers: { Accept: 'application/json' }, redirect: 'manual'
   })
+  if (signedOut(response)) {
+    keep(xml)
+    return null
+  }
   const answer = await response.json().catch(() => ({ ok: false, problems: [{ message: `The server answered ${response.status}` }] }))
   if (!answer.ok) {
     pin(answer.problems)
@@ -107,6 +112,31 @@ async function send (action) {
     return null
   }
   return answer
+}
+
+function signedOut (response) {
+  // `redirect: 'manual'`: the only redirect these routes answer a JSON request with is to the sign-in page.
+  return response.type === 'opaqueredirect' || response.status === 401 || response.status === 403
+}
+
+function keep (xml) {
+  try {
+    window.sessionStorage.setItem(KEPT, xml)
+  } catch (error) {
+    // Storage full or switched off: the banner still says what happened; the changes are only on this page.
+  }
+  const banner = document.getElementById('signed-out')
+  banner.hidden = false
+  const region = banner.querySelector('.govuk-notification-banner')
+  region.tabIndex = -1
+  region.focus()
+  say('You have been signed out. Sign in to check or deploy your changes.')
+}
+
+function kept () {
+  const xml = window.sessionStorage.getItem(KEPT)
+  if (xml) window.sessionStorage.removeItem(KEPT)
+  return xml
 }
 
 async function check () {
@@ -123,8 +153,10 @@ async function open () {
   // Shown before the import: a hidden canvas has no size, and fitting the diagram into it fails.
   page.hidden = false
   document.getElementById('modeler-no-js').hidden = true
-  const response = await fetch(form.dataset.bpmnUrl, { credentials: 'same-origin' })
-  await modeler.importXML(await response.text())
+  const restored = kept()
+  const xml = restored || await (await fetch(form.dataset.bpmnUrl, { credentials: 'same-origin' })).text()
+  await modeler.importXML(xml)
+  if (restored) say('Your changes from before you were signed out are back. Check or deploy them.')
   const canvas = modeler.get('canvas')
   canvas.zoom('fit-viewport')
   canvas.scroll({ dx: 120, dy: 0 }) // clear of the palette, which covers the canvas's left edge

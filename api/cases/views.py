@@ -37,7 +37,7 @@ from engine.chronology import chronology_csv, chronology_pdf
 from engine.genogram import render_genogram
 from engine.queries.audit import get_case_chronology, list_case_access_log
 from engine.queries.cases import get_case_view, list_case_history
-from engine.queries.people import list_case_people
+from engine.queries.people import case_plan_flags, list_case_people
 from engine.queries.records import get_family_network, list_scales
 from engine.queries.referrals import get_referral
 
@@ -94,7 +94,10 @@ class CasePeople(MethodView):
     @blp.alt_response(404, description="No such case visible to me")
     def get(self, case_id: Any) -> Any:
         """List who the case is about (its children) and the other people it names, each with their part"""
-        return {"case_id": str(case_id), "people": _audited_read(case_id, "people", list_case_people)}
+        people = _audited_read(case_id, "people", list_case_people)
+        with context.db().reading() as session:
+            flags = case_plan_flags(session, current_actor(), str(case_id), context.now())
+        return {"case_id": str(case_id), "people": people, "cp_plan": flags}
 
 
 @blp.route("/<uuid:case_id>/family-network")

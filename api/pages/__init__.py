@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
 from api import context
+from api.pages.forms.dates import time_label
 from engine.access import ROLE_TITLES, Permission, Role, allowed
 from engine.errors import EngineError
 from engine.notifications import count_unread_notifications
@@ -30,6 +31,7 @@ def init_jinja(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_layout_context)
+    app.jinja_env.filters["time_label"] = time_label
 
 
 def _layout_context() -> dict[str, Any]:
@@ -45,6 +47,7 @@ def _layout_context() -> dict[str, Any]:
                          "open_tasks": open_tasks, "groups": actor.groups, "unread": unread,
                          "manages": allowed(actor, Permission.READ_SLA),
                          "audits": allowed(actor, Permission.REVIEW_ACCESS),
+                         "reports": allowed(actor, Permission.READ_RETURNS),
                          "deploys": allowed(actor, Permission.DEPLOY),
                          "handles_incidents": allowed(actor, Permission.HANDLE_INCIDENTS)}}
 

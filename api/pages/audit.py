@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from api import context
 from api.auth import current_actor
-from api.pages.wording import enter_date, when
+from api.pages.wording import enter_date, parse_day, when
 from engine import runtime
 from engine.audit import verify_chain
 from engine.calendar import LONDON
@@ -59,7 +59,7 @@ def _search_args() -> tuple[AuditSearch, list[dict[str, str]]]:
     args, errors = request.args, []
     dates: dict[str, date | None] = {}
     for name, label in (("from", "From"), ("to", "To")):
-        dates[name] = _parse_date(args.get(name, ""))
+        dates[name] = parse_day(args.get(name, ""))
         if args.get(name) and dates[name] is None:
             errors.append({"href": f"#search-{name}", "text": enter_date(label)})
     start, end = dates["from"], dates["to"]
@@ -67,18 +67,6 @@ def _search_args() -> tuple[AuditSearch, list[dict[str, str]]]:
                          action=args.get("action") or None, start=_midnight(start) if start else None,
                          end=_midnight(end + timedelta(days=1)) if end else None)
     return wanted, errors
-
-
-def _parse_date(raw: str) -> date | None:
-    """22/5/2026 (as people write it) or 2026-05-22."""
-    raw = raw.strip()
-    try:
-        if "/" in raw:
-            day, month, year = (int(part) for part in raw.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
 
 
 def _midnight(day: date) -> datetime:

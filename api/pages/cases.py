@@ -12,13 +12,16 @@ from flask.typing import ResponseReturnValue
 
 from api import context
 from api.auth import current_actor
+from api.pages.people import role_name
 from api.pages.scales import scale_chart, scale_tables
 from api.pages.wording import due_badge, when
 from engine import runtime
+from engine.access import Permission, allowed
 from engine.errors import NotFound
 from engine.genogram import render_genogram
 from engine.models import AuditEvent
 from engine.queries.cases import get_case_view, get_instance_diagram, list_case_history
+from engine.queries.people import list_case_people
 from engine.queries.records import get_family_network, list_scales
 
 case_pages = Blueprint("case_pages", __name__)
@@ -32,14 +35,19 @@ EVENT_TITLES = {"case_opened": "Referral received", "task_completed": "Task comp
 def case(case_id: UUID) -> ResponseReturnValue:
     actor, db, now = current_actor(), context.db(), context.now()
     runtime.record_case_read(db, str(case_id), actor, now, "case")
+    shows_people = allowed(actor, Permission.READ_PEOPLE)
+    if shows_people:
+        runtime.record_case_read(db, str(case_id), actor, now, "people")  # as the API's GET …/people records
     with db.reading() as session:
         view = get_case_view(session, actor, str(case_id))
         history = list_case_history(session, actor, str(case_id))
         network = _has_network(session, actor, str(case_id))
         scales = list_scales(session, actor, str(case_id))
+        people = list_case_people(session, actor, str(case_id)) if shows_people else None
     tasks = [{"task": t, "due": when(t.due_at), "badge": due_badge(t.due_at, now)} for t in view["open_tasks"]]
     return render_template("pages/cases/case.html", view=view, case=view["case"], tasks=tasks,
                            events=[_event(e) for e in reversed(history)], network=network, when=when,
+                           people=people, role=role_name,
                            scale_chart=scale_chart(scales) if scales else None, scale_tables=scale_tables(scales))
 
 

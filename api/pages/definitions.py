@@ -14,10 +14,11 @@ from flask.typing import ResponseReturnValue
 
 from api import context
 from api.auth import current_actor
+from api.pages import new_diagram
 from api.pages.wording import when
 from engine import runtime
 from engine.definitions import MAX_UPLOAD_BYTES
-from engine.errors import DiagramInvalid, DiagramProblem
+from engine.errors import DiagramInvalid, DiagramProblem, NotFound
 from engine.models import ProcessDefinition
 from engine.queries.definitions import get_definition_version, list_definitions
 
@@ -93,7 +94,44 @@ def modeler(key: str, version: int) -> ResponseReturnValue:
     """The bpmn-js modeler opened on a version, with our properties, "Check" and "Deploy as new version"."""
     with context.db().reading() as session:
         definition = get_definition_version(session, key, version)
-    return render_template("pages/definitions/modeler.html", definition=definition)
+    back = url_for("definition_pages.version", key=key, version=version)
+    return render_template("pages/definitions/modeler.html", key=key, name=definition.name,
+                           caption=f"{key}, from version {version}", back=(back, f"Version {version}"),
+                           bpmn_url=url_for("definition_pages.bpmn", key=key, version=version))
+
+
+@definition_pages.route("/process-definitions/new", methods=["GET", "POST"])
+def new() -> ResponseReturnValue:
+    """Name a new process (its id and name), then draw it in the modeler from a start event."""
+    if request.method == "GET":
+        return render_template("pages/definitions/new.html", values={}, errors=[])
+    values = {"key": request.form.get("key", "").strip(), "name": request.form.get("name", "").strip()}
+    with context.db().reading() as session:
+        taken = {d.key for d in list_definitions(session)}
+    errors = new_diagram.problems(values["key"], values["name"], taken)
+    if errors:
+        return render_template("pages/definitions/new.html", values=values, errors=errors), 422
+    return redirect(url_for("definition_pages.new_modeler", key=values["key"], name=values["name"]), 303)
+
+
+@definition_pages.route("/process-definitions/new/modeler")
+def new_modeler() -> ResponseReturnValue:
+    """The modeler on a blank process (a start event) with the id and name chosen."""
+    key, name = request.args.get("key", ""), request.args.get("name", "")
+    if new_diagram.problems(key, name, set()):
+        return redirect(url_for("definition_pages.new"), 303)
+    return render_template("pages/definitions/modeler.html", key=key, name=name, caption="A new process",
+                           back=(url_for("definition_pages.new"), "Process ID and name"),
+                           bpmn_url=url_for("definition_pages.new_bpmn", key=key, name=name))
+
+
+@definition_pages.route("/process-definitions/new/diagram.bpmn")
+def new_bpmn() -> ResponseReturnValue:
+    """The blank diagram the new-process modeler opens: the process, one start event and its shape."""
+    key, name = request.args.get("key", ""), request.args.get("name", "")
+    if new_diagram.problems(key, name, set()):
+        raise NotFound("give a valid process id and name")
+    return Response(new_diagram.blank(key, name), mimetype="application/xml")
 
 
 def _index(*, problems: list[DiagramProblem] | None = None, checked_key: str | None = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from engine.calendar import LONDON
 from engine.errors import FieldProblem, FormInvalid
@@ -47,3 +47,15 @@ def end_of_day(now: datetime, days: int = 0) -> datetime:
 def enter_date(label: str) -> str:
     """The GOV.UK message for a date that is not a real one."""
     return f"{label} must be a real date, for example 22/5/2026"
+
+
+def parse_day(raw: str) -> date | None:
+    """22/5/2026 (as people write it) or 2026-05-22; None for anything else."""
+    raw = raw.strip()
+    try:
+        if "/" in raw:
+            day, month, year = (int(part) for part in raw.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None

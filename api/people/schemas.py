@@ -50,6 +50,20 @@ class CasePersonSchema(PersonFieldsSchema):
     relationship = fields.String(allow_none=True)
 
 
+class ChildPlansSchema(Schema):
+    person_id = fields.String()
+    previous_cp_plans = fields.Integer(metadata={"description": "plans the child started before this one"})
+
+
+class CasePlanFlagsSchema(Schema):
+    plan_started_on = fields.String(allow_none=True, metadata={"description": "the running plan's start, if any"})
+    plan_over_two_years = fields.Boolean(metadata={"description": "the plan has lasted 24 months or more"})
+    second_or_subsequent_plan = fields.Boolean(metadata={"description": "a child of the case had an earlier plan"})
+    children = fields.List(fields.Nested(ChildPlansSchema))
+
+
 class CasePeopleSchema(Schema):
     case_id = fields.String()
     people = fields.List(fields.Nested(CasePersonSchema))
+    cp_plan = fields.Nested(CasePlanFlagsSchema, metadata={
+        "description": "the child protection plan today and its flags for management review (domain §4)"})

@@ -8,9 +8,8 @@ statutory returns (engine/queries/returns.py) count over every case.
 
 from __future__ import annotations
 
-from calendar import monthrange
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -20,13 +19,8 @@ from engine import access
 from engine.access import Actor
 from engine.errors import NotFound
 from engine.models import Case, CaseEvent, CasePerson, Person, PersonRole
-from engine.statutory import EventKind
-
-
-def months_before(day: date, months: int) -> date:
-    """The same day-of-month `months` earlier, clamped to the month's end (29 Feb → 28 Feb)."""
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
+from engine.plan_flags import months_before, plan_flags
+from engine.statutory import EventKind, london_day
 
 
 def re_referral_flags(referral_days: list[date]) -> list[bool]:
@@ -72,6 +66,17 @@ def list_case_people(session: Session, actor: Actor, case_id: str) -> list[dict[
              .where(CasePerson.case_id == case_id).order_by(CasePerson.linked_at, Person.name, Person.id))
     rows = sorted(session.execute(query).all(), key=lambda row: row[0].role != PersonRole.CHILD)
     return [{**person_dict(person), "role": link.role, "relationship": link.relationship} for link, person in rows]
+
+
+def case_plan_flags(session: Session, actor: Actor, case_id: str, now: datetime) -> dict[str, Any]:
+    """The case's child protection plan today, with its two flags for the chair and managers: a second or
+    subsequent plan for one of its children (counted over the cases the actor may see), lasting two years."""
+    case = access.require_case_visible(session, actor, session.get(Case, case_id))
+
+    def visible(other_case_id: str) -> bool:
+        return other_case_id == case.id or access.case_visible(session, actor, session.get_one(Case, other_case_id))
+
+    return plan_flags(session, case.id, london_day(now), visible)
 
 
 def _links(session: Session, person_ids: Iterable[str]) -> list[tuple[CasePerson, Case]]:

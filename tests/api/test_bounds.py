@@ -221,6 +221,7 @@ def test_a_conference_record_whose_family_network_names_someone_not_in_it_is_422
         "process": "cp_conference", "subject": subject(), "data": filled("cp_conference_request")})["id"])
     case.complete("book_conference", filled("conference_booking"), clock())
     case.complete("prepare_reports", filled("sos_map"), clock())
+    case.complete("check_quorum", filled("conference_quorum"), clock())
     record = filled("cp_conference_record", decision="cp_plan")
     record["family_network"]["relationships"][0]["to_id"] = "person-ghost"
     task_id = case.task("hold_conference").id

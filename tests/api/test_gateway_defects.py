@@ -54,6 +54,7 @@ def _conference_from_a_strategy_discussion(db: Database) -> CaseDriver:
     hold_the_strategy_discussion_and_find_continuing_risk(case)
     case.complete("book_conference", filled("conference_booking"), london(2027, 1, 6, 10))
     case.complete("prepare_reports", filled("sos_map"), london(2027, 1, 7, 15))
+    case.complete("check_quorum", filled("conference_quorum"), london(2027, 1, 7, 15))
     return case
 
 

@@ -92,24 +92,29 @@ def test_a_referral_becomes_a_child_protection_plan_reviewed_twice_then_ended(de
     assert case.deadline("book_conference") == (london(2027, 1, 12), "T10")
     case.complete("book_conference", filled("conference_booking"), london(2027, 1, 6, 10))
     case.complete("prepare_reports", filled("sos_map"), london(2027, 1, 7, 15))
+    case.complete("check_quorum", filled("conference_quorum"), london(2027, 1, 7, 15))
     assert case.deadline("hold_conference") == (london(2027, 1, 12), "T10")
     case.complete("hold_conference", filled("cp_conference_record", date=ICPC_HELD.isoformat(), decision="cp_plan"),
                   london(2027, 1, 11, 13))
 
-    # T13: the first core group within 10 WD of Mon 11 Jan 2027.
+    # T13: the first core group within 10 WD of Mon 11 Jan 2027; the first review's clock (T15) runs beside it.
+    assert case.ready_elements() == ["book_first_review", "first_core_group"]
     assert case.deadline("first_core_group") == (london(2027, 1, 25), "T13")
     case.complete("first_core_group", filled("core_group_record", meeting_date="2027-01-21"), london(2027, 1, 21, 16))
+    # T14: each core group within 30 WD of the one before (Thu 4 Mar 2027), whatever the reviews are doing.
+    assert case.deadline("core_group_meeting") == (london(2027, 3, 4), "T14")
     # T15: 3 months after 11 Jan 2027 is Sun 11 Apr, so the first review is due on Fri 9 Apr 2027.
     assert case.deadline("book_first_review") == (london(2027, 4, 9), "T15")
     case.complete("book_first_review", filled("conference_booking", 1), london(2027, 2, 1, 10))
+    case.complete("core_group_meeting", filled("core_group_record", meeting_date="2027-03-02"), london(2027, 3, 2, 16))
+    assert case.deadline("core_group_meeting") == (london(2027, 4, 15), "T14")  # over Easter 2027
     assert case.deadline("hold_first_review") == (london(2027, 4, 9), "T15")
     case.complete("hold_first_review", review_record(FIRST_REVIEW_HELD, "continue_plan"), london(2027, 4, 9, 13))
 
-    # T14: 30 WD after the review (31 May 2027 is a bank holiday, after the date); T16: 6 months after
-    # Fri 9 Apr 2027 is Sat 9 Oct, so the next review is due on Fri 8 Oct 2027.
-    assert case.deadline("core_group_meeting") == (london(2027, 5, 24), "T14")
-    case.complete("core_group_meeting", filled("core_group_record", meeting_date="2027-05-20"), london(2027, 5, 20, 16))
+    # T16: 6 months after Fri 9 Apr 2027 is Sat 9 Oct, so the next review is due on Fri 8 Oct 2027.
     assert case.deadline("book_review") == (london(2027, 10, 8), "T16")
+    case.complete("core_group_meeting", filled("core_group_record", meeting_date="2027-04-14"), london(2027, 4, 14, 16))
+    assert case.deadline("core_group_meeting") == (london(2027, 5, 27), "T14")
     case.complete("book_review", filled("conference_booking", 1), london(2027, 6, 1, 10))
     assert case.deadline("hold_review") == (london(2027, 10, 8), "T16")
     case.complete("hold_review", review_record(london(2027, 10, 8, 10), "end_plan"), london(2027, 10, 8, 13))
@@ -210,17 +215,22 @@ def cin_plan_stepped_up_to_a_cp_plan(case: CaseDriver) -> None:
     step(case, "book_conference", filled("conference_booking"), london(2027, 6, 22, 10),
          [("cp_conference", "prepare_reports", "social_worker")])
     step(case, "prepare_reports", filled("sos_map"), london(2027, 6, 24, 15),
+         [("cp_conference", "check_quorum", "cp_chair")])
+    step(case, "check_quorum", filled("conference_quorum"), london(2027, 6, 28, 10),
          [("cp_conference", "hold_conference", "cp_chair")])
     step(case, "hold_conference", filled("cp_conference_record", date=london(2027, 6, 28, 10).isoformat(),
                                          decision="cp_plan"),
-         london(2027, 6, 28, 13), [("cp_conference", "first_core_group", "core_group")])
+         london(2027, 6, 28, 13), [("cp_conference", "book_first_review", "cp_unit"),
+                                   ("cp_conference", "first_core_group", "core_group")])
 
 
 def cp_plan_ended_into_a_cin_plan_that_closes(case: CaseDriver) -> None:
     step(case, "first_core_group", filled("core_group_record", meeting_date="2027-07-08"), london(2027, 7, 8, 16),
-         [("cp_conference", "book_first_review", "cp_unit")])
+         [("cp_conference", "book_first_review", "cp_unit"), ("cp_conference", "core_group_meeting", "core_group")])
     step(case, "book_first_review", filled("conference_booking", 1), london(2027, 8, 2, 10),
-         [("cp_conference", "hold_first_review", "cp_chair")])
+         [("cp_conference", "core_group_meeting", "core_group"), ("cp_conference", "hold_first_review", "cp_chair")])
+    step(case, "core_group_meeting", filled("core_group_record", meeting_date="2027-08-12"), london(2027, 8, 12, 16),
+         [("cp_conference", "core_group_meeting", "core_group"), ("cp_conference", "hold_first_review", "cp_chair")])
     assert case.deadline("hold_first_review") == (london(2027, 9, 28, 17), "T15")
     step(case, "hold_first_review", {**review_record(london(2027, 9, 24, 10), "end_plan"), "post_plan": "cin_plan"},
          london(2027, 9, 24, 13), [("cin_plan", "agree_plan", "social_worker")])

@@ -34,6 +34,7 @@ def test_a_referral_to_a_child_protection_plan_records_each_fact_the_returns_cou
     hold_the_strategy_discussion_and_find_continuing_risk(case)
     case.complete("book_conference", filled("conference_booking"), london(2027, 1, 6, 10))
     case.complete("prepare_reports", filled("sos_map"), london(2027, 1, 7, 15))
+    case.complete("check_quorum", filled("conference_quorum"), london(2027, 1, 7, 15))
     case.complete("hold_conference", filled("cp_conference_record", date=ICPC_HELD.isoformat(), decision="cp_plan",
                                             category="neglect"), london(2027, 1, 11, 13))
     assert _facts(deployed, case.case_id) == [
@@ -43,5 +44,5 @@ def test_a_referral_to_a_child_protection_plan_records_each_fact_the_returns_cou
         ("s47_concluded", "2027-01-05", {"outcome": "continuing_risk_of_significant_harm",
                                          "icpc_not_required": False}),
         ("icpc", "2027-01-11", {"decision": "cp_plan", "category": "neglect"}),
-        ("cp_plan_started", "2027-01-11", {"category": "neglect"}),
+        ("cp_plan_started", "2027-01-11", {"category": "neglect", "second_or_subsequent_plan": False}),
     ]

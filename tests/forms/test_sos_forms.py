@@ -158,7 +158,8 @@ TOP_LEVEL_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "cp_conference_record": (
         {"type", "date", "chair", "attendees", "quorate", "parents_participation", "child_participation",
          "purpose", "worries", "working_well", "danger_statements", "scales"},
-        {"exclusion_reason", "family_network", "decision", "review_decision", "end_plan_reason", "post_plan",
+        {"exclusion_reason", "family_network", "decision", "child_decisions", "review_decision", "end_plan_reason",
+         "post_plan",
          "category", "dissent", "safety_goals", "next_steps", "core_group", "lead_social_worker",
          "first_core_group_by", "next_review_by", "contingency_plan", "decision_sent_at"},
     ),
@@ -197,6 +198,7 @@ NESTED_FIELDS: dict[tuple[str, Pattern], tuple[set[str], set[str]]] = {
         {"present"}, {"name", "role", "agency", "report_submitted", "report_shared_with_parents_at"},
     ),
     ("cp_conference_record", ("dissent", ITEM)): (set(), {"person", "agency", "reason"}),
+    ("cp_conference_record", ("child_decisions", ITEM)): ({"child_id", "decision"}, {"category"}),
 }  # fmt: skip
 
 
@@ -350,6 +352,10 @@ CONDITIONAL_CASES = [
     ("cp_conference_record", REVIEW, [(["review_decision"], DELETE)], "/review_decision", "required"),
     ("cp_conference_record", INITIAL, [(["type"], "review"), (["decision"], DELETE)], "/review_decision", "required"),
     ("cp_conference_record", REVIEW, [(["decision"], "nfa")], "/decision", "not"),
+    ("cp_conference_record", REVIEW, [(["child_decisions"], [{"child_id": "p-1", "decision": "nfa"}])],
+     "/child_decisions", "not"),
+    ("cp_conference_record", 2, [(["child_decisions", 0, "category"], DELETE)], "/child_decisions/0/category",
+     "required"),
     ("cp_conference_record", REVIEW, [(["type"], "initial")], "/decision", "required"),
     # ... why a plan ends and what follows it.
     ("cp_conference_record", REVIEW, [(["end_plan_reason"], DELETE)], "/end_plan_reason", "required"),

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from api.pages.forms.dates import first_box
+from api.pages.forms.dates import first_box, wrong_boxes
 from api.pages.forms.fields import Field, form_fields
 from api.pages.forms.parse import ACTION, parse_form
 from api.pages.forms.pointers import field_id
@@ -40,6 +40,9 @@ def render_form(key: str, data: Any, problems: Iterable[Problem] = ()) -> Render
     for problem in problems:
         by_pointer.setdefault(problem.pointer, problem.message)
     fields = form_fields(key, data, by_pointer)
+    boxes = wrong_boxes(problems)
+    for each in _walk(fields):
+        each.error_boxes = boxes.get(each.name, ())
     anchors = {each.name: each.anchor for each in _walk(fields)}
     summary = [{"href": "#" + _link(problem, anchors), "text": problem.message} for problem in problems]
     return RenderedForm(fields, summary)
@@ -54,7 +57,7 @@ def _walk(fields: list[Field]) -> Iterator[Field]:
 
 
 def _link(problem: Problem, anchors: dict[str, str]) -> str:
-    box = first_box(problem) if isinstance(problem, FieldProblem) else None
+    box = first_box(problem) if isinstance(problem, FieldProblem) else None  # a date's first wrong box
     return f"{field_id(problem.pointer)}-{box}" if box else _anchor(problem.pointer, anchors)
 
 

@@ -6,6 +6,7 @@ radio or checkbox answer becomes a GOV.UK conditional reveal of the fields its `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from api.pages.forms.pointers import Path, field_id, pointer, value_at
 from engine.calendar import LONDON
 
 Schema = Mapping[str, Any]
+_ZONED = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
 CHOICE_WIDGETS = frozenset({"radios", "boolean", "checkboxes", "select", "scale"})
 
 
@@ -38,6 +40,7 @@ class Field:
     label: str
     hint: str = ""
     error: str = ""
+    error_boxes: tuple[str, ...] = ()  # a date's boxes that are wrong; () marks them all
     value: Any = ""
     options: list[Option] = field(default_factory=list)
     children: list[Field] = field(default_factory=list)
@@ -193,14 +196,18 @@ def date_parts(value: Any) -> dict[str, str]:
 
 
 def datetime_parts(value: Any) -> dict[str, str]:
-    """An ISO date-time shown as London local date and time."""
-    try:
-        local = datetime.fromisoformat(value).astimezone(LONDON) if isinstance(value, str) and value else None
-    except ValueError:
-        local = None
-    if local is None:
+    """An ISO date-time (with its offset) shown as London local date and time; anything else is what was typed,
+    split back into its boxes ("2026-5-T14" → day "", month "5", year "2026", time "14")."""
+    if not isinstance(value, str) or not value:
         return {**date_parts(None), "time": ""}
-    return {**date_parts(local.date().isoformat()), "time": local.strftime("%H:%M")}
+    if _ZONED.fullmatch(value):
+        try:
+            local = datetime.fromisoformat(value).astimezone(LONDON)
+            return {**date_parts(local.date().isoformat()), "time": local.strftime("%H:%M")}
+        except ValueError:
+            pass
+    day, _, clock = value.partition("T")
+    return {**date_parts(day), "time": clock}
 
 
 def _reveals(schema: Schema, built: Mapping[str, Field]) -> dict[str, tuple[str, str]]:

@@ -25,6 +25,7 @@ def conference_case(db: Database, clock: Clock) -> CaseDriver:
                                             actor=Actor("cpu", frozenset({"cp_unit"})), now=clock()))
     case.complete("book_conference", filled("conference_booking"), clock())
     case.complete("prepare_reports", filled("sos_map"), clock())
+    case.complete("check_quorum", filled("conference_quorum"), clock())
     case.complete("hold_conference", filled("cp_conference_record", date=ICPC.isoformat()), ICPC)
     case.complete("first_core_group", filled("core_group_record"), ICPC)
     case.complete("book_first_review", filled("conference_booking"), ICPC)

@@ -87,3 +87,11 @@ def test_a_referral_with_a_bad_nhs_number_is_422_naming_the_field(api: ApiClient
     refused = api.post("/api/v1/cases", "rita", 422, json={**body, "subject": HIDDEN,
                                                             "data": referral(children=[child])})
     assert "/data/children/0/nhs_number" in str(refused["details"])
+
+
+def test_a_case_without_a_plan_shows_its_plan_flags_unset_for_each_child(api: ApiClient) -> None:
+    case_id = mash_case_at_decision(api)
+    plan = api.get(f"/api/v1/cases/{case_id}/people", "sam")["cp_plan"]
+    assert (plan["plan_started_on"], plan["plan_over_two_years"], plan["second_or_subsequent_plan"]) == (
+        None, False, False)
+    assert [child["previous_cp_plans"] for child in plan["children"]] == [0, 0, 0]

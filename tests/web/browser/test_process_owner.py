@@ -106,14 +106,14 @@ def test_without_javascript_a_process_owner_uploads_a_file_sees_its_problems_and
 
     page.goto("/process-definitions")
     page.set_input_files("#file", str(broken))
-    page.click("#check-upload")
+    page.click("#check-upload", timeout=CHECK_TIMEOUT_MS)  # the click waits for the check's answer
     expect(page.locator("#diagram-problems tr[data-element-id=screen_contact]")).to_contain_text("names no form")
     expect(page.locator(".govuk-error-summary__list a[href='#problem-1']")).to_contain_text("screen_contact")
     axe_check(page, "upload with problems")
     screenshot(page, "process-definitions-problems")
 
     page.set_input_files("#file", str(fixed))
-    page.click("#deploy-upload")
+    page.click("#deploy-upload", timeout=CHECK_TIMEOUT_MS)
     expect(page.locator("#deployed")).to_contain_text("Version 2 of mash_screening is deployed")
     assert 'name="Screen and RAG-rate the contact"' in deployed_xml(live_server, 2)
 
@@ -160,3 +160,95 @@ def test_a_process_owner_retries_an_incident_and_sees_why_it_failed(page: Any, l
     expect(page.locator(".govuk-error-summary")).to_contain_text("strategy_requested_at")
     expect(page.locator("#incidents")).to_contain_text("The retry failed again")
     axe_check(page, "incidents after a failed retry")
+
+
+def test_a_process_owner_draws_a_new_process_is_signed_out_on_the_way_and_deploys_it_as_version_1(
+        page: Any, live_server: LiveServer, deployed: Any, sign_in: Any, axe_check: Any, screenshot: Any) -> None:
+    deployed()
+    sign_in(page, "process_owner")
+    page.goto("/process-definitions")
+    page.click("#new-diagram")
+    page.fill("#key", "Private fostering")
+    page.click("#create-diagram")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Process ID must start with a lower-case letter")
+    axe_check(page, "create a new diagram with an error")
+    page.fill("#key", "private_fostering")
+    page.fill("#name", "Private fostering")
+    page.click("#create-diagram")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "yes")
+    select_element(page, "start")
+    open_group(page, "general", "name").fill("Notification received")
+    page.wait_for_timeout(400)  # the panel writes a field after its debounce
+    page.locator(".djs-context-pad [data-action='append.end-event']").dispatch_event("click")
+    expect(page.locator(".djs-element.djs-shape[data-element-id^=Event_]")).to_have_count(1)
+
+    page.context.clear_cookies()  # the session ends while the diagram is open
+    page.click("#check-diagram")
+
+    banner = page.locator("#signed-out-banner")
+    expect(banner).to_be_visible(timeout=CHECK_TIMEOUT_MS)
+    expect(banner).to_contain_text("You have been signed out")
+    axe_check(page, "modeler, signed out")
+    screenshot(page, "process-modeler-signed-out")
+    banner.get_by_role("link", name="Sign in").click()
+    page.fill("#username", "process_owner")
+    page.fill("#password", "correct horse battery staple")
+    page.click("button:has-text('Sign in')")
+    page.wait_for_url(re.compile(r"/process-definitions/new/modeler\?key=private_fostering"))
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "yes")
+    expect(page.locator("#modeler-status")).to_contain_text("Your changes from before you were signed out are back")
+    expect(page.locator(".djs-element[data-element-id=start_label]")).to_contain_text("Notification received")
+
+    page.click("#check-diagram")
+    expect(page.locator("#modeler-status")).to_have_text(re.compile("^No problems found"), timeout=CHECK_TIMEOUT_MS)
+    page.click("#deploy-diagram")
+    page.wait_for_url(re.compile(r"/process-definitions/private_fostering/versions/1\?deployed=new"),
+                      timeout=CHECK_TIMEOUT_MS)
+    with live_server.db.reading() as session:
+        xml = session.scalars(select(ProcessDefinition.bpmn_xml).where(
+            ProcessDefinition.key == "private_fostering")).one()
+    assert 'name="Notification received"' in xml and "<bpmn:endEvent" in xml
+
+
+def test_the_new_diagram_page_works_without_javascript(no_js_page: Any, sign_in: Any, axe_check: Any,
+                                                       screenshot: Any) -> None:
+    sign_in(no_js_page, "process_owner")
+    no_js_page.goto("/process-definitions/new")
+    axe_check(no_js_page, "create a new diagram")
+    screenshot(no_js_page, "process-new-diagram")
+    no_js_page.fill("#key", "private_fostering")
+    no_js_page.fill("#name", "Private fostering")
+    no_js_page.click("#create-diagram")
+    expect(no_js_page.locator("#modeler-no-js")).to_contain_text("needs JavaScript")
+    assert "/process-definitions/new/diagram.bpmn" in no_js_page.locator("#modeler-no-js a").first.get_attribute("href")
+
+
+def _csp_violations(page: Any) -> list[str]:
+    """Every Content Security Policy violation the page reports: console messages and `securitypolicyviolation`
+    events (recorded from before the page's own scripts run)."""
+    found: list[str] = []
+    page.on("console", lambda message: found.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.add_init_script("""document.addEventListener('securitypolicyviolation', (event) => {
+        (window.__cspViolations = window.__cspViolations || []).push(
+          `${event.violatedDirective} ${event.sourceFile}:${event.lineNumber}:${event.columnNumber} `
+          + `${(event.target && event.target.outerHTML || '').slice(0, 300)}`) })""")
+    return found
+
+
+def test_the_modeler_breaks_no_content_security_policy_rule(page: Any, deployed: Any, sign_in: Any) -> None:
+    console = _csp_violations(page)
+    deployed()
+    sign_in(page, "process_owner")
+
+    page.goto("/process-definitions/mash_screening/versions/1/modeler")
+    expect(page.locator("#modeler")).to_have_attribute("data-ready", "yes")
+    select_element(page, "screen_contact")
+    page.locator(".djs-element[data-element-id=screening_decision] .djs-hit").first.dispatch_event(
+        "click", {"shiftKey": True})  # two elements selected: the align icons are drawn in the context pad
+    page.locator(".djs-context-pad [data-action='align-elements']").dispatch_event("click")
+    expect(page.locator(".djs-popup")).to_be_visible()
+    expect(page.locator(".djs-popup svg line").first).to_have_attribute("stroke", "currentColor")
+
+    events = page.evaluate("() => window.__cspViolations || []")
+    assert (console, events) == ([], [])

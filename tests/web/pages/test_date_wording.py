@@ -10,7 +10,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from api.pages.forms import parse_form, render_form
-from api.pages.forms.dates import date_message, date_problems
+from api.pages.forms.dates import date_message, date_problems, datetime_check
 from engine import accounts, runtime
 from engine.access import Actor
 from engine.db import Database
@@ -103,6 +103,91 @@ def test_a_task_form_with_a_date_missing_its_month_is_refused_and_nothing_is_com
 
     assert "Action due date must include a month" in page.text(".govuk-error-summary")
     assert driver.ready_elements() == ["hold_strategy_discussion"]
+
+
+LABEL = "Date and time of the strategy discussion"
+
+
+@pytest.mark.parametrize(("boxes", "expected", "marked"), [
+    (("22", "5", "2026", "14"), "Time of the strategy discussion must include a minute", ("time",)),
+    (("22", "5", "2026", "14:"), "Time of the strategy discussion must include a minute", ("time",)),
+    (("22", "5", "2026", ":30"), "Time of the strategy discussion must include an hour", ("time",)),
+    (("22", "5", "2026", "25:00"), "Time of the strategy discussion must be a real time", ("time",)),
+    (("22", "5", "2026", "14:75"), "Time of the strategy discussion must be a real time", ("time",)),
+    (("22", "5", "2026", "2pm"), "Time of the strategy discussion must be a real time", ("time",)),
+    (("22", "5", "2026", ""), "Date and time of the strategy discussion must include a time", ("time",)),
+    (("22", "", "2026", "14:30"), "Date of the strategy discussion must include a month", ("month",)),
+    (("", "", "", "14:30"), "Date of the strategy discussion must include a day, month and year",
+     ("day", "month", "year")),
+    (("22", "", "2026", ""), "Date and time of the strategy discussion must include a month and time",
+     ("month", "time")),
+    (("31", "2", "2026", "14:30"), "Date of the strategy discussion must be a real date", ("day",)),
+    (("22", "13", "2026", "14:30"), "Date of the strategy discussion must be a real date", ("month",)),
+    (("22", "May", "2026", "14:30"), "Date of the strategy discussion must be a real date", ("month",)),
+    (("22", "5", "26", "14:30"), "Year must include 4 numbers", ("year",)),
+])
+def test_a_date_and_time_is_named_by_what_is_wrong_and_which_box(boxes: tuple[str, ...], expected: str,
+                                                                 marked: tuple[str, ...]) -> None:
+    day, month, year, time = boxes
+
+    found = datetime_check(LABEL, {"day": day, "month": month, "year": year, "time": time}, TODAY)
+
+    assert found is not None and (found.message, found.boxes) == (expected, marked)
+
+
+@pytest.mark.parametrize("time", ["14:30", "9.05", "00:00", "23:59"])
+def test_a_whole_date_and_time_is_fine(time: str) -> None:
+    assert datetime_check(LABEL, {"day": "22", "month": "5", "year": "2026", "time": time}, TODAY) is None
+    assert datetime_check(LABEL, {"day": "", "month": "", "year": "", "time": ""}, TODAY) is None
+
+
+def _boxes_marked(page: Any, field: str) -> list[str]:
+    return [box.get("id").rsplit("-", 1)[1] for box in page.select(f"#{field} input")
+            if "govuk-input--error" in box.get("class", "")]
+
+
+def _strategy_post(day: str, month: str, year: str, time: str) -> dict[str, str]:
+    return {"/strategy_discussion_at:day": day, "/strategy_discussion_at:month": month,
+            "/strategy_discussion_at:year": year, "/strategy_discussion_at:time": time, "_action": "complete"}
+
+
+@pytest.mark.parametrize(("boxes", "message", "marked"), [
+    (("22", "5", "2026", "14"), "Time of the strategy discussion must include a minute", ["time"]),
+    (("22", "5", "2026", "25:10"), "Time of the strategy discussion must be a real time", ["time"]),
+    (("22", "", "2026", "14:30"), "Date of the strategy discussion must include a month", ["month"]),
+    (("30", "2", "2026", "14:30"), "Date of the strategy discussion must be a real date", ["day"]),
+])
+def test_a_task_page_names_what_is_wrong_with_a_date_and_time_and_marks_only_that_box(
+        page_request: PageRequest, db: Database, clock: Clock, boxes: tuple[str, str, str, str], message: str,
+        marked: list[str]) -> None:
+    driver = _case_at_strategy_discussion(db, clock)
+    task = driver.task("hold_strategy_discussion")
+    accounts.create_user(db, "chair", [task.candidate_group], clock(), display_name="Chair", password=PASSWORD)
+    page_request.web.sign_in("chair")
+
+    page = page_request.post("task_pages.task", _strategy_post(*boxes), _expected_status=422, task_id=task.id)
+
+    assert message in page.text(".govuk-error-summary")
+    assert message in page.text("#field-strategy_discussion_at-error")
+    assert _boxes_marked(page, "field-strategy_discussion_at") == marked
+    first = f"#field-strategy_discussion_at-{marked[0]}"
+    assert first in [a.get("href") for a in page.select(".govuk-error-summary a")]
+    typed = [box.get("value") or "" for box in page.select("#field-strategy_discussion_at input")]
+    assert typed == list(boxes)  # what was typed is shown again
+    assert driver.ready_elements() == ["hold_strategy_discussion"]
+
+
+def test_a_date_and_time_left_blank_marks_every_box(page_request: PageRequest, db: Database, clock: Clock) -> None:
+    driver = _case_at_strategy_discussion(db, clock)
+    task = driver.task("hold_strategy_discussion")
+    accounts.create_user(db, "chair", [task.candidate_group], clock(), display_name="Chair", password=PASSWORD)
+    page_request.web.sign_in("chair")
+
+    page = page_request.post("task_pages.task", _strategy_post("", "", "", ""), _expected_status=422,
+                             task_id=task.id)
+
+    assert page.text("#field-strategy_discussion_at-error")
+    assert _boxes_marked(page, "field-strategy_discussion_at") == ["day", "month", "year", "time"]
 
 
 def _case_at_strategy_discussion(db: Database, clock: Clock) -> CaseDriver:
