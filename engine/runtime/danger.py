@@ -62,15 +62,29 @@ def _raise(uow: UnitOfWork, instance: InstanceRow, workflow: BpmnWorkflow, task:
         raise StaleState("immediate danger has already been raised in this process")
     before = uow.snapshot(instance, workflow)
     with step_failure(instance, task.element_id):
-        try:
-            workflow.send_event(BpmnEvent(SignalEventDefinition(SIGNAL)))
-        except WorkflowException as exc:
-            raise StaleState("immediate danger cannot be raised in this process") from exc
+        _catch(workflow)
         started = [t for t in workflow.get_tasks(state=TaskState.READY) if t.workflow is not workflow]
         for start in started:
             start.data[SIGNAL] = raised
         _interrupt(workflow, {start.workflow.parent_task_id for start in started})
         advance(uow, instance, task.process_key, workflow, before, actor)
+
+
+def _catch(workflow: BpmnWorkflow) -> None:
+    """Catch the signal, leaving the (shared, cached) spec as it was.
+
+    SpiffWorkflow starts an event sub-process by connecting it to the process's start and end task specs
+    for good; on the cached spec every later instance would then wait on the sub-process and never end.
+    The links it needs are made when the spec is loaded (engine/definitions/spiff.py), so nothing changes here.
+    """
+    start = workflow.spec.start
+    starts = start.outputs
+    try:
+        workflow.send_event(BpmnEvent(SignalEventDefinition(SIGNAL)))
+    except WorkflowException as exc:
+        raise StaleState("immediate danger cannot be raised in this process") from exc
+    finally:  # engine/definitions/spiff.py wired the sub-process already; the start must never spawn it
+        start.outputs = starts
 
 
 def _already_raised(workflow: BpmnWorkflow) -> bool:
