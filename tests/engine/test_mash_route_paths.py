@@ -19,6 +19,7 @@ from engine import runtime
 from engine.access import Actor
 from engine.calendar import LONDON, default_calendar
 from engine.db import Database
+from engine.definitions.cache import _SPECS
 from engine.models import InstanceStatus, ProcessInstance
 from tests.conftest import Clock
 from tests.factories import CaseDriver, deploy, filled, referral
@@ -229,6 +230,8 @@ def test_immediate_danger_raised_at_a_task_stops_the_screening_and_goes_to_emerg
         case.complete("partner_check_health", filled("partner_check", agency="health"), clock.advance(hours=1))
 
     raise_danger(case, raised_at, clock.advance(minutes=5))
+    _SPECS.clear()  # as a freshly started worker: the specs parsed again, the workflow read from its stored state
+    runtime.WORKFLOWS.clear()
 
     assert [(t.element_id, t.candidate_group) for t in case.ready()] == [
         ("emergency_response_raised", "mash_manager"), ("head_of_service_immediate_danger", "head_of_service")]
