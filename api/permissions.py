@@ -91,6 +91,7 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, Permission]] = {
     "tasks.ClaimTask": {"POST": P.WORK_TASKS},
     "tasks.UnclaimTask": {"POST": P.WORK_TASKS},
     "tasks.CompleteTask": {"POST": P.WORK_TASKS},
+    "tasks.RaiseImmediateDanger": {"POST": P.WORK_TASKS},
     "definitions.Definitions": {"GET": P.READ_REFERENCE, "POST": P.DEPLOY},
     "definitions.DefinitionBpmn": {"GET": P.READ_REFERENCE},
     "definitions.CheckDefinition": {"POST": P.DEPLOY},

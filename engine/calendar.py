@@ -241,6 +241,12 @@ class WorkingCalendar:
                 return self._office_opens_on(day)
         return self._office_opens_on(self.next_working_day(day))
 
+    def in_office_hours(self, moment: datetime) -> bool:
+        """True on a working day from ``office_opens`` up to (not including) ``end_of_day`` London:
+        the MASH is open; outside it a contact goes to the Emergency Duty Team first (domain §1)."""
+        local = _london(moment, "moment")
+        return self.is_working_day(local.date()) and self.office_opens <= local.time() < self.end_of_day
+
     def warn_at(self, start: datetime, due: datetime) -> datetime:
         """When to warn that the deadline ``due`` (for an interval beginning at ``start``) is near.
 

@@ -22,10 +22,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.errors import FieldProblem, FormInvalid
-from engine.models import CaseKind, CasePerson, Person, PersonRole
+from engine.models import Case, CaseEvent, CaseKind, CasePerson, InstanceStatus, Person, PersonRole, ProcessInstance
 from engine.unit_of_work import UnitOfWork
 from forms.formats import is_nhs_number
 
@@ -90,6 +90,30 @@ def link_people(uow: UnitOfWork, case_id: str, named: list[Named], actor: str) -
             uow.session.flush()
             links.append({"person_id": person.id, "role": each.role, "matched_by": rule})
     return links
+
+
+def open_allocation(session: Session, case_id: str) -> dict[str, Any]:
+    """Is a child of this case already open to an allocated social worker in another case? (domain §3 step 2)
+
+    Open = that case has a running process instance; allocated = its latest assessment allocation names a
+    worker. The answer is start data of every instance (`record_and_match`), so the MASH can route the
+    contact to that worker and their team instead of screening it.
+    """
+    mine, theirs = aliased(CasePerson), aliased(CasePerson)
+    running = (select(ProcessInstance.id).where(ProcessInstance.case_id == theirs.case_id,
+                                                ProcessInstance.status == InstanceStatus.RUNNING.value).exists())
+    query = (select(CaseEvent.details, Case.reference)
+             .join(theirs, theirs.case_id == CaseEvent.case_id).join(Case, Case.id == theirs.case_id)
+             .join(mine, (mine.person_id == theirs.person_id) & (mine.case_id == case_id))
+             .where(mine.role == PersonRole.CHILD, theirs.role == PersonRole.CHILD, theirs.case_id != case_id,
+                    CaseEvent.kind == "assessment_started", running)
+             .order_by(CaseEvent.on_date.desc(), CaseEvent.id.desc()).limit(1))
+    found = session.execute(query).first()
+    details = dict(found[0]) if found else {}
+    if not details.get("worker"):
+        return {"open_to_allocated_worker": False}
+    return {"open_to_allocated_worker": True, "allocated_worker": details["worker"],
+            "allocated_team": details.get("team"), "open_case_reference": found[1] if found else None}
 
 
 def _match(session: Session, named: Named) -> tuple[Person | None, str]:

@@ -107,6 +107,11 @@ def latest(*moments: str | None) -> str:
     return max(_as_datetime(m) for m in moments if m).isoformat()
 
 
+def agency_requested(checks: Iterable[Mapping[str, Any]], *agencies: str) -> bool:
+    """Whether the screening asked any of `agencies` for a partner check."""
+    return any(check.get("agency") in agencies for check in checks or ())
+
+
 def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., Any]]:
     """The functions diagrams may call; each takes and returns ISO strings, as timers need."""
 
@@ -136,8 +141,8 @@ def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., A
         # A new referral inside a case (an early help step-up) starts the MASH clock as a contact would.
         return calendar.clock_start(_as_datetime(received)).isoformat()
 
-    def agency_requested(checks: Iterable[Mapping[str, Any]], *agencies: str) -> bool:
-        return any(check.get("agency") in agencies for check in checks or ())
+    def in_office_hours(moment: str) -> bool:
+        return calendar.in_office_hours(_as_datetime(moment))
 
     return {
         "add_working_days": add_working_days,
@@ -147,6 +152,7 @@ def safeguarding_helpers(calendar: WorkingCalendar) -> dict[str, Callable[..., A
         "due_for_rag": due_for_rag,
         "agency_requested": agency_requested,
         "clock_start": clock_start,
+        "in_office_hours": in_office_hours,
         "earliest": earliest,
         "latest": latest,
         "working_days_between": working_days_between,

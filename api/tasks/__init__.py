@@ -1,1 +1,1 @@
-"""Task queue resource: list, read, claim, unclaim, complete."""
+"""Task queue resource: list, read, claim, unclaim, complete, raise immediate danger."""

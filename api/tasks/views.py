@@ -1,4 +1,5 @@
-"""Task endpoints: the MASH team's queue, claim/unclaim, complete with Signs of Safety form data."""
+"""Task endpoints: the MASH team's queue, claim/unclaim, complete with Signs of Safety form data, and raise
+immediate danger from a task (domain §3 step 3)."""
 
 from __future__ import annotations
 
@@ -77,3 +78,15 @@ class CompleteTask(MethodView):
     def post(self, body: dict[str, Any], task_id: Any) -> Any:
         """Complete a task with its form data"""
         return runtime.complete_task(context.db(), str(task_id), body["data"], current_actor(), context.now())
+
+
+@blp.route("/<uuid:task_id>/immediate-danger")
+class RaiseImmediateDanger(MethodView):
+    @blp.arguments(CompleteTaskSchema)
+    @blp.response(200, TaskChangeSchema)
+    @blp.alt_response(404, description="No such task in my groups")
+    @blp.alt_response(409, description="Done or claimed by someone else, or this process has no immediate-danger route")
+    @blp.alt_response(422, description="Form data invalid (immediate_danger_raised): each field's pointer and reason")
+    def post(self, body: dict[str, Any], task_id: Any) -> Any:
+        """Raise immediate danger from a task: emergency response and head of service at once; the rest stops"""
+        return runtime.raise_immediate_danger(context.db(), str(task_id), body["data"], current_actor(), context.now())

@@ -33,6 +33,7 @@ from engine.taskdata import ANSWERS, COMPLETED, STAMPED_FIELDS, Constraints, for
 
 START_VARIABLES = frozenset({
     "case_id", "case_reference", "referral", "subject", "received_at", "clock_started_at", "process_started_at",
+    "record_and_match",
 })
 START = "start"
 _MAX_ROUNDS = 200

@@ -92,7 +92,7 @@ class DryRun:
         now_iso = START_AT.isoformat()
         data = {**example.data, **_DRY_CASE, "referral": example.data, "subject": {}, "received_at": now_iso,
                 "clock_started_at": default_calendar().clock_start(START_AT).isoformat(),
-                "process_started_at": now_iso}
+                "process_started_at": now_iso, "record_and_match": {"open_to_allocated_worker": False}}
         workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
         path = (Step("start", f"start form {example.label}", example.data),)
         return self._settled(workflow, _State(b"", START_AT, path))

@@ -87,7 +87,9 @@ def choose_process(parser: SosBpmnParser, key: str | None, file_name: str) -> st
 
 def load_specs(parser: SosBpmnParser, root: Any, key: str, file_name: str) -> tuple[Any, dict[str, Any]]:
     try:
-        return parser.get_spec(key), parser.get_subprocess_specs(key)
+        spec = parser.get_spec(key)
+        _wire_event_subprocesses(spec)
+        return spec, parser.get_subprocess_specs(key)
     except ValidationException as exc:
         raise DiagramInvalid([_spiff_problem(exc, file_name, root)]) from exc
     except Exception as exc:
@@ -95,3 +97,14 @@ def load_specs(parser: SosBpmnParser, root: Any, key: str, file_name: str) -> tu
         raise DiagramInvalid([problem]) from exc
 
 
+
+
+def _wire_event_subprocesses(spec: Any) -> None:
+    """Give each event sub-process the links SpiffWorkflow adds when it is first triggered (from the start, on to
+    the end) but not the start's link to it: SpiffWorkflow would otherwise rewire the shared spec at the first
+    trigger, making every later instance wait on the sub-process, and a fresh process could not finish one."""
+    for name in spec.start.trigger_specs:
+        sub = spec.task_specs[name]
+        if not sub.inputs:
+            sub.inputs = [spec.start]
+            sub.connect(spec.end)

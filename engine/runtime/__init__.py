@@ -5,10 +5,12 @@ rewrites projections, records its audit events and commits once. The clock (`now
 parameter. One module per job: `deploy`, `cases`, `tasks`, `timers`, `incidents` (retrying a failed
 background step), `restrictions` (restriction, break-glass), `reads` (audited reads of task forms and
 referrals), `steps` (what every job shares: starting an instance, advancing it, hand-offs) and
-`failures` (a failure named by element: a 422 in a user's request, an incident otherwise).
+`failures` (a failure named by element: a 422 in a user's request, an incident otherwise) and `danger`
+(raising immediate danger from a task).
 """
 
 from engine.runtime.cases import open_case, record_case_read
+from engine.runtime.danger import raise_immediate_danger
 from engine.runtime.deploy import DiagramFile, check_definition, deploy_definition, deploy_definitions
 from engine.runtime.incidents import retry_incident
 from engine.runtime.reads import record_person_read, record_referral_read, record_task_read
@@ -27,6 +29,7 @@ __all__ = [
     "deploy_definition",
     "deploy_definitions",
     "due_timer_instances", "fire_due_timers", "fire_instance_timers", "open_break_glass", "open_case",
+    "raise_immediate_danger",
     "record_case_read", "record_person_read", "record_referral_read", "record_task_read", "restrict_case",
     "retry_incident", "unclaim_task", "upcoming_timer_instances",
 ]

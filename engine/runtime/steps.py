@@ -15,6 +15,7 @@ from engine.definitions import properties_of
 from engine.errors import FieldProblem, FormInvalid
 from engine.models import Case, InstanceStatus, ProcessDefinition, ProcessInstance
 from engine.notifications.events import notify_timers_fired
+from engine.people import open_allocation
 from engine.projection import (
     Snapshot,
     StepContext,
@@ -48,7 +49,9 @@ def start_instance(
 ) -> ProcessInstance:
     """A new running instance of `definition` in `case`, advanced to its first wait."""
     workflow = uow.start_workflow(definition)
-    workflow.get_tasks(state=TaskState.READY)[0].data.update({**data, "process_started_at": uow.now.isoformat()})
+    matched = open_allocation(uow.session, case.id)
+    workflow.get_tasks(state=TaskState.READY)[0].data.update(
+        {**data, "process_started_at": uow.now.isoformat(), "record_and_match": matched})
     instance = ProcessInstance(case_id=case.id, definition_id=definition.id, state=b"", state_format=STATE_FORMAT,
                                started_by=actor.username, started_at=uow.now, route=[],
                                parent_instance_id=parent.id if parent else None)

@@ -50,7 +50,7 @@ def _require_ready(actor: Actor, task: AnyTask | None) -> AnyTask:
     return task
 
 
-def _open_task_and_instance(uow: UnitOfWork, task_id: str, actor: Actor) -> tuple[TaskRow, InstanceRow]:
+def open_task_and_instance(uow: UnitOfWork, task_id: str, actor: Actor) -> tuple[TaskRow, InstanceRow]:
     """The task (locked) and its instance, read in one Core statement."""
     found = read_task_and_instance(uow.connection, task_id)
     task = _require_ready(actor, found[0] if found else None)
@@ -112,7 +112,7 @@ def complete_task(db: Database, task_id: str, data: dict[str, Any], actor: Actor
 
 def _complete_task_once(db: Database, task_id: str, data: dict[str, Any], actor: Actor, now: datetime) -> TaskChange:
     with unit_of_work(db, now) as uow:
-        task, instance = _open_task_and_instance(uow, task_id, actor)
+        task, instance = open_task_and_instance(uow, task_id, actor)
         if task.assignee not in (None, actor.username):
             raise StaleState("this task is claimed by someone else")
         with uow.checkout(instance) as workflow:

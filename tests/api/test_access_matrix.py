@@ -110,6 +110,7 @@ EXPECTED: dict[tuple[str, str], str | set[str]] = {
     ("tasks.ClaimTask", "POST"): SIGNED_IN,
     ("tasks.UnclaimTask", "POST"): SIGNED_IN,
     ("tasks.CompleteTask", "POST"): SIGNED_IN,
+    ("tasks.RaiseImmediateDanger", "POST"): SIGNED_IN,
     ("definitions.Definitions", "GET"): SIGNED_IN,
     ("definitions.Definitions", "POST"): {"process_owner"},
     ("definitions.DefinitionBpmn", "GET"): SIGNED_IN,
@@ -141,6 +142,7 @@ BODIES = {
     "cases.CaseRestriction": {"json": {"reason": "a reason"}},
     "cases.CaseBreakGlass": {"json": {"reason": "a reason"}},
     "tasks.CompleteTask": {"json": {"data": {}}},
+    "tasks.RaiseImmediateDanger": {"json": {"data": {}}},
 }
 ROLES = sorted({*(str(role) for role in Role), "hr", "edt", "employer_case_manager", "core_group"})
 MISSING = str(uuid.uuid4())

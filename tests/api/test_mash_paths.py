@@ -12,6 +12,8 @@ from engine.calendar import LONDON
 from engine.db import Database
 from tests.api.conftest import ApiClient
 from tests.api.helpers import complete, only_task, open_referral, screen
+from tests.conftest import Clock
+from tests.factories import create_user, form_data
 
 
 def decide(api: ApiClient, decision: str) -> None:
@@ -115,3 +117,35 @@ def test_an_overdue_screening_is_reviewed_by_the_manager_and_the_case_still_ends
     assert instance["status"] == "completed"
     assert instance["outcome"] == "nfa"
     assert "end_escalation_reviewed" in {s["id"] for s in instance["route"]}
+
+
+def test_immediate_danger_raised_from_the_screening_task_goes_to_the_manager_and_head_of_service_at_once(
+        api: ApiClient, db: Database, clock: Clock) -> None:
+    for name, group in (("hos", "head_of_service"), ("tess", "team_manager")):
+        api.tokens[name] = create_user(db, username=name, groups=[group], now=clock())
+    case = open_referral(api)
+    screening = only_task(api, "sam")
+
+    bad = api.post(f"/api/v1/tasks/{screening['id']}/immediate-danger", "sam", 422, json={"data": {}})
+    assert "/data/what_is_happening" in {d["pointer"] for d in bad["details"]}
+    change = api.post(f"/api/v1/tasks/{screening['id']}/immediate-danger", "sam",
+                      json={"data": form_data("immediate_danger_raised")})
+
+    assert change["status"] == "cancelled"
+    assert api.get("/api/v1/tasks", "sam")["items"] == []
+    response = only_task(api, "maya")
+    assert (response["name"], response["form"]) == ("Emergency response to immediate danger", "emergency_response")
+    assert only_task(api, "hos")["form"] == "immediate_danger_review"
+    again = api.post(f"/api/v1/tasks/{response['id']}/immediate-danger", "maya", 409,
+                     json={"data": form_data("immediate_danger_raised")})
+    assert again["error"] == "conflict"
+
+    complete(api, "maya", "emergency_response")
+    complete(api, "hos", "immediate_danger_review")
+    instance = case_instance(api, case["id"])
+    assert (instance["status"], instance["outcome"], instance["starts_process"]) == (
+        "completed", "immediate_protection", "strategy_discussion")
+    discussion = only_task(api, "tess")
+    elsewhere = api.post(f"/api/v1/tasks/{discussion['id']}/immediate-danger", "tess", 409,
+                         json={"data": form_data("immediate_danger_raised")})
+    assert "cannot be raised" in elsewhere["message"]

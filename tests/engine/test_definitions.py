@@ -48,9 +48,10 @@ def test_the_shipped_mash_diagram_passes_every_check(groups: list[str]) -> None:
     assert (checked.key, checked.name) == ("mash_screening", "MASH referral screening")
     assert (checked.start_form, checked.start_lane) == ("mash_service_request", "referrer")
     assert checked.xml == ORIGINAL
-    # 9 steps and 25 escalation tasks: 3 levels for each of 8 deadlines (one starts at level 3, one at level 2
-    # above the hand-drawn level 1) and the RED rung of the 4 partner checks.
-    assert checked.report == {"user_tasks": 34, "processes": 1}
+    # 14 steps (2 of them in the immediate-danger event sub-process, itself a process) and 28 escalation tasks:
+    # 3 levels for each of 9 deadlines (one starts at level 3, one at level 2 above the hand-drawn level 1) and
+    # the RED rung of the 4 partner checks.
+    assert checked.report == {"user_tasks": 42, "processes": 2}
 
 
 def test_a_diagram_with_a_utf8_byte_order_mark_is_accepted(groups: list[str]) -> None:

@@ -62,7 +62,8 @@ def test_a_set_with_one_missing_target_stores_nothing(db: Database, clock: Clock
 
     assert {(p.file_name, p.element_id) for p in refused.value.problems} == {
         ("mash_screening.bpmn", "end_cin_assessment"), ("mash_screening.bpmn", "end_immediate_protection"),
-        ("mash_screening.bpmn", "end_strategy_discussion"), ("mash_screening.bpmn", "end_manager_immediate_protection")}
+        ("mash_screening.bpmn", "end_strategy_discussion"), ("mash_screening.bpmn", "end_manager_immediate_protection"),
+        ("mash_screening.bpmn", "end_danger_protection")}
     assert stored_keys(db) == []
 
 

@@ -76,5 +76,9 @@ def test_a_step_up_is_a_new_referral_in_the_same_case_and_mash_screening_starts_
     assert (early_help.status, early_help.outcome, early_help.starts_process) == (
         InstanceStatus.COMPLETED, "stepped_up", "mash_screening")
     assert (mash.parent_instance_id, mash.started_at) == (early_help.id, stepped_up_at)
+    # Out of office hours the emergency duty team takes it first (domain §1), then MASH at Monday's opening.
+    assert case.ready_elements() == ["edt_response"]
+    case.complete("edt_response", filled("edt_response"), stepped_up_at.replace(hour=19))
+    assert case.fire_timers(datetime(2026, 7, 6, 9, 0, tzinfo=LONDON)) == 1
     assert case.ready_elements() == ["screen_contact"]
     assert case.deadline("screen_contact") == (datetime(2026, 7, 7, 17, 0, tzinfo=LONDON), "T1")

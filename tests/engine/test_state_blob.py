@@ -53,7 +53,8 @@ def test_the_blob_of_every_step_of_a_case_equals_spiffworkflows_own_serializatio
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(NOW))
     workflow.get_tasks(state=TaskState.READY)[0].data.update(
         {"case_id": "case-1", "referral": filled("mash_service_request"), "received_at": NOW.isoformat(),
-         "clock_started_at": NOW.isoformat(), "subject": {"name": "Child A"}})
+         "clock_started_at": NOW.isoformat(), "subject": {"name": "Child A"},
+         "record_and_match": {"open_to_allocated_worker": False}})
     workflow.do_engine_steps()
     blobs = []
     for element_id, overrides in PATH:

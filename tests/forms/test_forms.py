@@ -190,6 +190,7 @@ def test_mash_screening_has_exactly_the_f1_fields_and_requirements() -> None:
     f1_optional = {
         "draft_danger_statement", "complicating_factors", "consent_override_reason", "partner_checks",
         "child_voice", "referrer_informed_at",
+        "consent_override_basis",  # the closed lawful basis of an override (§3 step 5, §9.3), beside F1's text
     }  # fmt: skip
 
     assert set(schema["required"]) == f1_required
@@ -248,8 +249,17 @@ def test_the_required_list_cases_cover_the_four_main_mash_forms() -> None:
 CONDITIONAL_CASES = [
     ("mash_screening", 0, [(["draft_danger_statement"], DELETE)], "/draft_danger_statement"),
     ("mash_screening", 1, [(["decision"], "strategy_discussion_s47")], "/draft_danger_statement"),
-    ("mash_screening", 1, [(["consent"], "refused")], "/consent_override_reason"),
-    ("mash_screening", 1, [(["consent"], "not_sought_significant_harm")], "/consent_override_reason"),
+    ("mash_screening", 1,
+     [(["consent"], "refused_overridden"), (["consent_override_basis"], "significant_harm_suspected")],
+     "/consent_override_reason"),
+    ("mash_screening", 1, [(["consent"], "refused_overridden"), (["consent_override_reason"], "why")],
+     "/consent_override_basis"),
+    ("mash_screening", 1, [(["consent"], "not_sought_risk_to_child"), (["consent_override_reason"], "why")],
+     "/consent_override_basis"),
+    ("consent_record", 0, [(["consent"], "refused_overridden"), (["consent_override_reason"], "why")],
+     "/consent_override_basis"),
+    ("mash_screening", 1, [(["consent"], "not_sought_significant_harm"),
+                           (["consent_override_basis"], "significant_harm_suspected")], "/consent_override_reason"),
     ("mash_screening", 0, [(["consent_override_reason"], DELETE)], "/consent_override_reason"),
     ("mash_service_request", 0, [(["consent", "not_sought_reason"], DELETE)], "/consent/not_sought_reason"),
     ("mash_decision", 0, [(["draft_danger_statement"], DELETE)], "/draft_danger_statement"),
@@ -265,6 +275,9 @@ CONDITIONAL_CASES = [
 ]
 QUIET_CONDITIONAL_CASES = [
     ("mash_screening", 1, [(["consent"], "not_required")]),
+    ("mash_screening", 1, [(["consent"], "refused")]),  # a plain refusal is recorded: nothing is shared
+    ("consent_record", 1, [(["consent"], "given"), (["consent_override_basis"], DELETE),
+                           (["consent_override_reason"], DELETE)]),
     ("mash_screening", 1, [(["decision"], "nfa")]),
     ("mash_decision", 1, [(["decision"], "nfa"), (["early_help_provider"], DELETE)]),
     (

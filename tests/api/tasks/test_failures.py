@@ -47,7 +47,7 @@ def test_a_gateway_with_no_way_out_is_a_422_and_the_task_stays_open(
     api: ApiClient, db: Database, clock: Clock
 ) -> None:
     no_flow = ('<bpmn:sequenceFlow id="flow_immediate_danger_no" name="No" sourceRef="gw_immediate_danger" '
-               'targetRef="gw_partner_checks_needed" />')
+               'targetRef="gw_consent" />')
     never = "><bpmn:conditionExpression>False</bpmn:conditionExpression></bpmn:sequenceFlow>"
     broken = MASH.replace('default="flow_immediate_danger_no"', "").replace(no_flow, no_flow.replace(" />", never))
     store_unverified(db, xml=broken, key="mash_screening", now=clock())
