@@ -80,7 +80,7 @@ def annex_a() -> ResponseReturnValue:
                            first=first, last=last, shown=SHOWN_ROWS, args=_period_args(first, last))
 
 
-@return_pages.route("/returns/annex-a/list-<int:number>.csv", endpoint="annex_a_csv")
+@return_pages.route("/returns/annex-a/list-<int32:number>.csv", endpoint="annex_a_csv")
 def annex_a_csv_file(number: int) -> ResponseReturnValue:
     if number not in HEADINGS:
         raise NotFound(f"there is no Annex A list {number}")

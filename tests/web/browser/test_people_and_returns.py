@@ -17,8 +17,9 @@ def caseload(live_server: LiveServer, deployed: Callable[..., None]) -> Caseload
     deployed()
     load = Caseload(live_server.db)
     load.child("Ava Stone", dob="2016-02-10", upn="A123456789012", ethnicity="MWBA", disabilities=("HEAR",))
-    first = load.refer("2026-04-06", ["Ava Stone"])
-    load.decide(first, "2026-04-06", "nfa", nfa=True)
+    # Referrals on working days in office hours: on a bank holiday (6 April 2026) the EDT would hold them.
+    first = load.refer("2026-04-08", ["Ava Stone"])
+    load.decide(first, "2026-04-08", "nfa", nfa=True)
     second = load.refer("2026-06-01", ["Ava Stone"])
     load.decide(second, "2026-06-01", "strategy_discussion_s47")
     load.s47(second, "2026-06-03")

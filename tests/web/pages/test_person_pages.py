@@ -26,8 +26,9 @@ def caseload(db: Database, clock: Clock, web_users: Any) -> Caseload:
     deploy(db, name="mash_screening.bpmn", now=clock())
     load = Caseload(db)
     load.child("Ava Stone", dob="2016-02-10", upn="A123456789012", ethnicity="MWBA", disabilities=("HEAR", "LD"))
-    first = load.refer("2026-04-06", ["Ava Stone"])
-    load.decide(first, "2026-04-06", "nfa", nfa=True)
+    # Referrals on working days in office hours: on a bank holiday (6 April 2026) the EDT would hold them.
+    first = load.refer("2026-04-08", ["Ava Stone"])
+    load.decide(first, "2026-04-08", "nfa", nfa=True)
     second = load.refer("2026-06-01", ["Ava Stone"])
     load.decide(second, "2026-06-01", "strategy_discussion_s47")
     load.icpc(second, "2026-06-20", category="neglect")
