@@ -4,22 +4,6 @@ from flask_smorest.fields import Upload
 from marshmallow import RAISE, Schema, fields, validate
 
 
-class DefinitionSchema(Schema):
-    key = fields.String()
-    version = fields.Integer()
-    name = fields.String()
-    sha256 = fields.String()
-    start_form = fields.String(allow_none=True)
-    start_lane = fields.String(allow_none=True)
-    deployed_by = fields.String()
-    deployed_at = fields.AwareDateTime()
-    validation_report = fields.Dict()
-
-
-class DeployedSchema(DefinitionSchema):
-    created = fields.Boolean(metadata={"description": "false when the same XML was already the latest version"})
-
-
 class CheckedSchema(Schema):
     """A diagram that passed every deploy check; nothing was stored."""
 
@@ -29,6 +13,18 @@ class CheckedSchema(Schema):
     start_form = fields.String(allow_none=True)
     start_lane = fields.String(allow_none=True)
     validation_report = fields.Dict()
+
+
+class DefinitionSchema(CheckedSchema):
+    """A deployed version of a process."""
+
+    version = fields.Integer()
+    deployed_by = fields.String()
+    deployed_at = fields.AwareDateTime()
+
+
+class DeployedSchema(DefinitionSchema):
+    created = fields.Boolean(metadata={"description": "false when the same XML was already the latest version"})
 
 
 class UploadSchema(Schema):
